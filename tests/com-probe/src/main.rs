@@ -1,0 +1,2 @@
+//! placeholder until the probe lands
+fn main() {}

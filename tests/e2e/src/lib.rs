@@ -1,0 +1,1 @@
+//! Wine fixture for the end-to-end installer tests.
