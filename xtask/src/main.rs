@@ -1,5 +1,108 @@
-//! `cargo xtask`: the project's build tasks. This file only dispatches; each verb is a module.
+//! `cargo xtask`: the project's build tasks. This file only parses the command line and
+//! dispatches; each verb lives in its own module.
 
+mod archive;
+mod arch;
+mod checksum;
+mod command;
+mod dist;
+mod fsutil;
+mod identity;
 mod imports;
+mod manifest;
+mod msi_check;
+mod payload;
+mod progress;
+mod setup;
+mod test_suite;
+mod version;
+mod wix;
+mod workspace;
 
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::arch::ArchChoice;
+use crate::version::ProductVersion;
+use crate::wix::Backend;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "SsprWindowsLogon build tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Build the payload for Windows 7+ and the MSIs, zips, checksums and manifest.
+    Dist(DistArgs),
+    /// Run every test: unit tests, then the end-to-end installer suite under Wine.
+    Test(TestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DistArgs {
+    /// Which architectures to build.
+    #[arg(long, value_enum, default_value = "all")]
+    arch: ArchChoice,
+    /// The package version (default: the workspace version). major.minor.patch, no pre-release.
+    #[arg(long)]
+    version: Option<String>,
+    /// Where the artifacts go (default: target/dist).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Print the plan and exit without building anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not install missing prerequisites; stop and name them instead.
+    #[arg(long)]
+    no_setup: bool,
+    /// The WiX compiler: wixl (Linux) or the WiX Toolset via cargo-wix (Windows).
+    #[arg(long, value_enum, default_value = "wixl")]
+    backend: Backend,
+}
+
+#[derive(Debug, clap::Args)]
+struct TestArgs {
+    /// Do not install missing prerequisites; stop and name them instead.
+    #[arg(long)]
+    no_setup: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Dist(args) => dist_options(args).and_then(|options| dist::run(&options).map(drop)),
+        Task::Test(args) => test_suite::run(!args.no_setup),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
+    let text = args.version.unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned());
+    let version = ProductVersion::parse(&text).map_err(|e| anyhow::anyhow!("--version: {e}"))?;
+    let out_dir = args.out_dir.unwrap_or_else(|| Workspace::locate().default_dist_dir());
+    let out_dir = if out_dir.is_absolute() {
+        out_dir
+    } else {
+        std::env::current_dir()?.join(out_dir)
+    };
+    Ok(dist::DistOptions {
+        arches: args.arch.arches(),
+        version,
+        out_dir,
+        dry_run: args.dry_run,
+        setup: !args.no_setup,
+        backend: args.backend,
+    })
+}

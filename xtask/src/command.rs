@@ -1,0 +1,135 @@
+//! External commands as data: built by pure functions (unit-tested on their argument lists),
+//! printed by `--dry-run`, and run in exactly one place.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use anyhow::{bail, Context, Result};
+
+/// One external program invocation: every argument is one argv entry, no shell in between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolCommand {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+}
+
+impl ToolCommand {
+    pub fn new(program: impl Into<OsString>) -> Self {
+        Self { program: program.into(), args: Vec::new(), env: Vec::new(), cwd: None }
+    }
+
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// The arguments as UTF-8 strings (lossy), for tests and messages.
+    pub fn arg_strings(&self) -> Vec<String> {
+        self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+    }
+
+    fn to_command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args);
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        command
+    }
+
+    /// Runs with inherited stdout/stderr; fails naming the command when it exits non-zero.
+    pub fn run(&self) -> Result<()> {
+        let status = self
+            .to_command()
+            .status()
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))?;
+        if !status.success() {
+            bail!("`{self}` failed ({status})");
+        }
+        Ok(())
+    }
+
+    /// Runs capturing stdout and stderr; the caller decides what counts as failure.
+    pub fn output(&self) -> Result<Output> {
+        self.to_command()
+            .output()
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))
+    }
+}
+
+/// Shell-like rendering, for `--dry-run` and error messages only (never executed by a shell).
+impl fmt::Display for ToolCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(dir) = &self.cwd {
+            write!(f, "(cd {} && ", quote(&dir.to_string_lossy()))?;
+        }
+        for (key, value) in &self.env {
+            write!(f, "{}={} ", key.to_string_lossy(), quote(&value.to_string_lossy()))?;
+        }
+        write!(f, "{}", quote(&self.program.to_string_lossy()))?;
+        for arg in &self.args {
+            write!(f, " {}", quote(&arg.to_string_lossy()))?;
+        }
+        if self.cwd.is_some() {
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+fn quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_quotes_what_a_shell_would_split() {
+        let cmd = ToolCommand::new("wixl")
+            .arg("-D")
+            .arg("Name=Reset my password")
+            .env("A", "b c")
+            .cwd("/tmp/x y");
+        assert_eq!(cmd.to_string(), "(cd '/tmp/x y' && A='b c' wixl -D 'Name=Reset my password')");
+    }
+
+    #[test]
+    fn run_reports_a_failing_command() {
+        let err = ToolCommand::new("false").run().unwrap_err().to_string();
+        assert!(err.contains("`false` failed"), "{err}");
+    }
+}

@@ -1,0 +1,483 @@
+//! `cargo xtask dist`: plan every step as data, print it (`--dry-run`) or run it with one `match`.
+//!
+//! Outputs are built in a scratch folder beside the output folder and moved into place only
+//! when every step has passed, so a failure leaves no partial file at a final path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::arch::Arch;
+use crate::checksum;
+use crate::command::ToolCommand;
+use crate::fsutil::{self, ScratchDir};
+use crate::imports;
+use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
+use crate::msi_check;
+use crate::payload::{self, PAYLOAD};
+use crate::progress;
+use crate::setup;
+use crate::version::ProductVersion;
+use crate::wix::{self, Backend, MSI_NAME};
+use crate::workspace::{tool_version, Workspace};
+
+pub const SUMS_NAME: &str = "SHA256SUMS";
+pub const MANIFEST_NAME: &str = "dist-manifest.json";
+
+#[derive(Clone, Debug)]
+pub struct DistOptions {
+    pub arches: Vec<Arch>,
+    pub version: ProductVersion,
+    pub out_dir: PathBuf,
+    pub dry_run: bool,
+    pub setup: bool,
+    pub backend: Backend,
+}
+
+/// One step of a dist build.
+#[derive(Debug)]
+pub enum Step {
+    BuildPayload { arch: Arch, command: ToolCommand },
+    AuditImports { arch: Arch, binaries: Vec<PathBuf> },
+    Stage { arch: Arch, dir: PathBuf, files: Vec<(PathBuf, PathBuf)> },
+    CompileMsi { arch: Arch, command: ToolCommand, output: PathBuf },
+    CheckMsi { arch: Arch, msi: PathBuf },
+    Archive { arch: Arch, zip: PathBuf, folder: String, entries: Vec<(String, PathBuf)> },
+    Manifest { path: PathBuf },
+    Checksums { path: PathBuf },
+    Publish { from: PathBuf, to: PathBuf, files: Vec<String> },
+}
+
+#[derive(Debug)]
+pub struct DistPlan {
+    pub version: ProductVersion,
+    pub arches: Vec<Arch>,
+    pub backend: Backend,
+    pub out_dir: PathBuf,
+    pub scratch_name: String,
+    pub steps: Vec<Step>,
+}
+
+/// Paths of one arch's outputs, relative to the dist folder.
+pub fn msi_relpath(arch: Arch) -> String {
+    format!("{}/{MSI_NAME}", arch.name())
+}
+
+pub fn zip_name(version: ProductVersion, arch: Arch) -> String {
+    format!("SsprWindowsLogon-{version}-{}.zip", arch.name())
+}
+
+/// Builds the plan. Pure: it reads nothing from disk and runs nothing.
+pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
+    let scratch_name = format!(".dist-{}", std::process::id());
+    let scratch = options.out_dir.join(&scratch_name);
+    let packages: Vec<&str> = PAYLOAD.iter().map(|p| p.package).collect();
+    let mut steps = Vec::new();
+    let mut published = Vec::new();
+    for &arch in &options.arches {
+        let release = payload::release_dir(&ws.target_dir, arch);
+        let stage_dir = ws.target_dir.join("xtask").join("stage").join(arch.name());
+        steps.push(Step::BuildPayload {
+            arch,
+            command: payload::cargo_build(&ws.cargo, &ws.root, ws.cargo_home.as_deref(), arch, &packages),
+        });
+        steps.push(Step::AuditImports {
+            arch,
+            binaries: PAYLOAD.iter().map(|p| release.join(p.built_name)).collect(),
+        });
+        steps.push(Step::Stage {
+            arch,
+            dir: stage_dir.clone(),
+            files: PAYLOAD
+                .iter()
+                .map(|p| (release.join(p.built_name), stage_dir.join(p.shipped_name)))
+                .collect(),
+        });
+        let msi = scratch.join(msi_relpath(arch));
+        let command = match options.backend {
+            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi),
+            Backend::Wix => wix::cargo_wix(
+                &ws.cargo,
+                &ws.root,
+                &ws.wix_dir(),
+                &stage_dir,
+                arch,
+                options.version,
+                &msi,
+            ),
+        };
+        steps.push(Step::CompileMsi { arch, command, output: msi.clone() });
+        steps.push(Step::CheckMsi { arch, msi: msi.clone() });
+        let zip = zip_name(options.version, arch);
+        steps.push(Step::Archive {
+            arch,
+            zip: scratch.join(&zip),
+            folder: format!("SsprWindowsLogon-{}-{}", options.version, arch.name()),
+            entries: vec![
+                (MSI_NAME.to_owned(), msi),
+                ("README.md".to_owned(), ws.root.join("README.md")),
+                ("LICENSE".to_owned(), ws.root.join("LICENSE")),
+            ],
+        });
+        published.push(msi_relpath(arch));
+        published.push(zip);
+    }
+    steps.push(Step::Manifest { path: scratch.join(MANIFEST_NAME) });
+    steps.push(Step::Checksums { path: scratch.join(SUMS_NAME) });
+    published.push(MANIFEST_NAME.to_owned());
+    published.push(SUMS_NAME.to_owned());
+    steps.push(Step::Publish { from: scratch, to: options.out_dir.clone(), files: published });
+    DistPlan {
+        version: options.version,
+        arches: options.arches.clone(),
+        backend: options.backend,
+        out_dir: options.out_dir.clone(),
+        scratch_name,
+        steps,
+    }
+}
+
+impl Step {
+    /// One line for `--dry-run`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::BuildPayload { arch, command } => format!("build payload ({arch}): {command}"),
+            Step::AuditImports { arch, binaries } => format!(
+                "audit imports ({arch}) against xtask/win7-imports.txt: {}",
+                names(binaries)
+            ),
+            Step::Stage { arch, dir, files } => format!(
+                "stage ({arch}) into {}: {}",
+                dir.display(),
+                names(&files.iter().map(|(_, to)| to.clone()).collect::<Vec<_>>())
+            ),
+            Step::CompileMsi { arch, command, .. } => format!("compile MSI ({arch}): {command}"),
+            Step::CheckMsi { arch, msi } => {
+                format!("check MSI ({arch}): summary {}, registry rows, components, files of {}", arch.msi_template(), msi.display())
+            }
+            Step::Archive { arch, zip, entries, .. } => format!(
+                "zip ({arch}) {}: {}",
+                zip.display(),
+                entries.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            Step::Manifest { path } => format!("write {}", path.display()),
+            Step::Checksums { path } => format!("write {}", path.display()),
+            Step::Publish { from, to, files } => {
+                format!("move {} from {} into {}", files.join(", "), from.display(), to.display())
+            }
+        }
+    }
+}
+
+fn names(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a finished dist produced, for the closing table and for callers (`cargo xtask test`).
+#[derive(Debug)]
+pub struct DistReport {
+    pub out_dir: PathBuf,
+    /// (path relative to out_dir, size, sha256)
+    pub artifacts: Vec<(String, u64, String)>,
+}
+
+pub fn run(options: &DistOptions) -> Result<Option<DistReport>> {
+    let ws = Workspace::locate();
+    let plan = plan(&ws, options);
+    if options.dry_run {
+        println!(
+            "dist plan: version {}, arches {}, backend {:?}, output {}",
+            plan.version,
+            plan.arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(","),
+            plan.backend,
+            plan.out_dir.display()
+        );
+        for need in prerequisites(options) {
+            println!("  needs {} ({:?})", need.tool, need.provider);
+        }
+        for (index, step) in plan.steps.iter().enumerate() {
+            println!("  {:>2}. {}", index + 1, step.describe());
+        }
+        return Ok(None);
+    }
+    if options.backend == Backend::Wix && !cfg!(windows) {
+        bail!("--backend wix drives the WiX Toolset through cargo-wix, which runs only on Windows; on this machine use --backend wixl");
+    }
+    setup::ensure(&prerequisites(options), options.setup)?;
+    let report = execute(&ws, &plan)?;
+    print_table(&report);
+    Ok(Some(report))
+}
+
+fn prerequisites(options: &DistOptions) -> Vec<setup::Prerequisite> {
+    let mut needs = setup::for_dist(&options.arches);
+    if options.backend == Backend::Wix {
+        needs.retain(|n| n.tool != "wixl" && n.tool != "msiinfo");
+    }
+    needs
+}
+
+fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
+    // Created first: an unwritable --out-dir fails before minutes of building.
+    let scratch = ScratchDir::new_in(&plan.out_dir, &plan.scratch_name)?;
+    let epoch = ws.source_date_epoch()?;
+    let allowed = imports::Win7Imports::tracked()?;
+    let mut payload_records: Vec<(Arch, Vec<FileRecord>)> = Vec::new();
+    let mut report = DistReport { out_dir: plan.out_dir.clone(), artifacts: Vec::new() };
+    for step in &plan.steps {
+        match step {
+            Step::BuildPayload { arch, command } => {
+                progress::step("Built", &format!("payload for {arch} ({})", arch.rust_target()), || {
+                    command.run().with_context(|| {
+                        format!("building the payload for {arch} failed (cargo's errors are above)")
+                    })
+                })?;
+            }
+            Step::AuditImports { arch, binaries } => {
+                progress::step("Audited", &format!("imports of {} {arch} binaries against Windows 7 SP1", binaries.len()), || {
+                    binaries.iter().try_for_each(|binary| imports::audit_file(binary, &allowed))
+                })?;
+            }
+            Step::Stage { arch, dir, files } => {
+                let records = progress::step("Staged", &format!("{arch} payload"), || stage(dir, files, epoch))?;
+                payload_records.push((*arch, records));
+            }
+            Step::CompileMsi { arch, command, output } => {
+                progress::step("Compiled", &format!("{}", msi_relpath(*arch)), || compile_msi(command, output))?;
+            }
+            Step::CheckMsi { arch, msi } => {
+                let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
+                progress::step("Checked", &format!("{} tables", msi_relpath(*arch)), || {
+                    msi_check::check(msi, *arch, &shipped)
+                })?;
+            }
+            Step::Archive { arch, zip, folder, entries } => {
+                let entries: Vec<(&str, &Path)> = entries.iter().map(|(n, p)| (n.as_str(), p.as_path())).collect();
+                progress::step("Zipped", &format!("{arch}"), || crate::archive::write_zip(zip, folder, &entries, epoch))?;
+            }
+            Step::Manifest { path } => {
+                let manifest = build_manifest(ws, plan, scratch.path(), &payload_records, epoch)?;
+                fs::write(path, manifest.to_json())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Step::Checksums { path } => {
+                let mut entries = Vec::new();
+                for rel in published_files(plan).filter(|rel| rel != SUMS_NAME) {
+                    entries.push((rel.clone(), checksum::sha256_file(&scratch.path().join(&rel))?));
+                }
+                fs::write(path, checksum::sums_file(&entries))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Step::Publish { from, to, files } => {
+                for rel in files {
+                    let source = from.join(rel);
+                    let size = fs::metadata(&source).map(|m| m.len()).unwrap_or(0);
+                    let hash = checksum::sha256_file(&source)?;
+                    fsutil::publish(&source, &to.join(rel))?;
+                    report.artifacts.push((rel.clone(), size, hash));
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn published_files(plan: &DistPlan) -> impl Iterator<Item = String> + '_ {
+    plan.steps.iter().flat_map(|step| match step {
+        Step::Publish { files, .. } => files.clone(),
+        _ => Vec::new(),
+    })
+}
+
+/// Copies the built binaries under their shipped names, pins their times (they end up in the
+/// CAB) and records size and hash.
+fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<Vec<FileRecord>> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut records = Vec::new();
+    for (from, to) in files {
+        fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        fsutil::set_mtime(to, epoch)?;
+        records.push(FileRecord {
+            path: to.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            size: fs::metadata(to)?.len(),
+            sha256: checksum::sha256_file(to)?,
+            signed: false,
+        });
+    }
+    Ok(records)
+}
+
+/// Runs the WiX compiler; any stderr output counts as failure (wixl drops rows with only a
+/// warning), and the package is then made secure for the public properties.
+fn compile_msi(command: &ToolCommand, output: &Path) -> Result<()> {
+    if let Some(parent) = output.parent() {
+        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let result = command.output()?;
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    if !result.status.success() || !stderr.trim().is_empty() {
+        let _ = fs::remove_file(output);
+        bail!(
+            "`{command}` {}; its output:\n{}{}",
+            if result.status.success() { "wrote to stderr, which this build treats as failure" } else { "failed" },
+            String::from_utf8_lossy(&result.stdout),
+            stderr
+        );
+    }
+    msi_check::secure_public_properties(output)
+}
+
+fn build_manifest(
+    ws: &Workspace,
+    plan: &DistPlan,
+    scratch: &Path,
+    payload_records: &[(Arch, Vec<FileRecord>)],
+    epoch: u64,
+) -> Result<DistManifest> {
+    let mut arches = Vec::new();
+    for (arch, payload) in payload_records {
+        let mut artifacts = Vec::new();
+        for rel in [msi_relpath(*arch), zip_name(plan.version, *arch)] {
+            let path = scratch.join(&rel);
+            artifacts.push(FileRecord {
+                size: fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.len(),
+                sha256: checksum::sha256_file(&path)?,
+                path: rel,
+                signed: false,
+            });
+        }
+        arches.push(ArchArtifacts {
+            arch: *arch,
+            artifacts,
+            payload: payload.iter().map(|r| FileRecord { path: r.path.clone(), size: r.size, sha256: r.sha256.clone(), signed: r.signed }).collect(),
+        });
+    }
+    let backend = match plan.backend {
+        Backend::Wixl => format!("wixl {}", tool_version("wixl", "--version")),
+        Backend::Wix => tool_version(&ws.cargo, "wix --version"),
+    };
+    Ok(DistManifest {
+        name: "SsprWindowsLogon",
+        version: plan.version.to_string(),
+        commit: ws.commit(),
+        source_date_epoch: epoch,
+        toolchain: Toolchain { rustc: tool_version("rustc", "-V"), wix_backend: backend },
+        signed: false,
+        arches,
+    })
+}
+
+fn print_table(report: &DistReport) {
+    progress::status("Finished", &format!("dist in {}", report.out_dir.display()));
+    let width = report.artifacts.iter().map(|(p, _, _)| p.len()).max().unwrap_or(8).max(8);
+    eprintln!("    {:<width$}  {:>10}  sha256", "artifact", "size");
+    for (path, size, hash) in &report.artifacts {
+        eprintln!("    {path:<width$}  {:>10}  {}", progress::human_size(*size), &hash[..12.min(hash.len())]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ws() -> Workspace {
+        Workspace {
+            root: "/src".into(),
+            target_dir: "/src/target".into(),
+            cargo: "cargo".into(),
+            cargo_home: None,
+        }
+    }
+
+    fn options(arches: Vec<Arch>) -> DistOptions {
+        DistOptions {
+            arches,
+            version: ProductVersion::parse("0.3.0").unwrap(),
+            out_dir: "/out".into(),
+            dry_run: true,
+            setup: false,
+            backend: Backend::Wixl,
+        }
+    }
+
+    fn kinds(plan: &DistPlan) -> Vec<String> {
+        plan.steps
+            .iter()
+            .map(|s| format!("{s:?}").split([' ', '{']).next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn plan_orders_steps_per_arch_then_outputs() {
+        let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
+        let per_arch = ["BuildPayload", "AuditImports", "Stage", "CompileMsi", "CheckMsi", "Archive"];
+        let mut expected: Vec<&str> = per_arch.iter().chain(per_arch.iter()).copied().collect();
+        expected.extend(["Manifest", "Checksums", "Publish"]);
+        assert_eq!(kinds(&plan), expected);
+    }
+
+    #[test]
+    fn plan_publishes_the_fixed_names() {
+        let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
+        let published: Vec<String> = published_files(&plan).collect();
+        assert_eq!(
+            published,
+            [
+                "x64/SsprWindowsLogon.PROD.msi",
+                "SsprWindowsLogon-0.3.0-x64.zip",
+                "x86/SsprWindowsLogon.PROD.msi",
+                "SsprWindowsLogon-0.3.0-x86.zip",
+                "dist-manifest.json",
+                "SHA256SUMS",
+            ]
+        );
+    }
+
+    #[test]
+    fn plan_writes_only_into_scratch_before_publishing() {
+        let plan = plan(&ws(), &options(vec![Arch::X86]));
+        let scratch = Path::new("/out").join(&plan.scratch_name);
+        for step in &plan.steps {
+            match step {
+                Step::CompileMsi { output, .. } => assert!(output.starts_with(&scratch)),
+                Step::Archive { zip, .. } => assert!(zip.starts_with(&scratch)),
+                Step::Manifest { path } | Step::Checksums { path } => assert!(path.starts_with(&scratch)),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn plan_stages_under_shipped_names() {
+        let plan = plan(&ws(), &options(vec![Arch::X64]));
+        let Some(Step::Stage { files, .. }) = plan.steps.iter().find(|s| matches!(s, Step::Stage { .. })) else {
+            panic!("no stage step");
+        };
+        assert_eq!(
+            files[0],
+            (
+                PathBuf::from("/src/target/x86_64-win7-windows-gnu/release/sspr_credential_provider.dll"),
+                PathBuf::from("/src/target/xtask/stage/x64/SsprCredentialProvider.dll")
+            )
+        );
+    }
+
+    #[test]
+    fn wix_backend_plans_cargo_wix() {
+        let mut opts = options(vec![Arch::X64]);
+        opts.backend = Backend::Wix;
+        let plan = plan(&ws(), &opts);
+        let Some(Step::CompileMsi { command, .. }) = plan.steps.iter().find(|s| matches!(s, Step::CompileMsi { .. })) else {
+            panic!("no compile step");
+        };
+        assert_eq!(command.arg_strings()[0], "wix");
+    }
+}

@@ -1,0 +1,239 @@
+//! Opening a built MSI and checking it before it is accepted: wixl can drop an attribute or a
+//! row and still exit 0 (DESIGN section 4), so the tables are read back and compared with what
+//! the sources mean.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use crate::arch::Arch;
+
+pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+/// Registry table `Root` values.
+pub const HKCR: i32 = 0;
+pub const HKLM: i32 = 2;
+/// `msidbComponentAttributes64bit`.
+pub const COMPONENT_64BIT: i32 = 256;
+/// The public properties the installer remembers (DESIGN section 2, plus the kill switch).
+pub const PUBLIC_PROPERTIES: [&str; 4] = ["ENABLELOGGING", "PORTALURL", "LINKTEXT", "DISABLED"];
+
+/// One row of the Registry table, without its generated primary key.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RegistryRow {
+    pub root: i32,
+    pub key: String,
+    pub name: Option<String>,
+    pub value: String,
+    pub component: String,
+}
+
+fn row(root: i32, key: &str, name: Option<&str>, value: &str, component: &str) -> RegistryRow {
+    RegistryRow {
+        root,
+        key: key.to_owned(),
+        name: name.map(str::to_owned),
+        value: value.to_owned(),
+        component: component.to_owned(),
+    }
+}
+
+/// The registration rows of DESIGN section 2, exactly as the Registry table must hold them.
+pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
+    let clsid_key = format!("CLSID\\{CLSID}");
+    let inproc_key = format!("{clsid_key}\\InprocServer32");
+    let provider_key = format!(
+        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
+    );
+    let settings_key = "SOFTWARE\\SsprWindowsLogon";
+    [
+        row(HKCR, &clsid_key, None, "SsprCredentialProvider", "ComRegistration"),
+        row(HKCR, &inproc_key, None, "[#SsprCredentialProviderDll]", "ComRegistration"),
+        row(HKCR, &inproc_key, Some("ThreadingModel"), "Apartment", "ComRegistration"),
+        row(HKLM, &provider_key, None, "SsprCredentialProvider", "ProviderRegistration"),
+        row(HKLM, &provider_key, Some("EnableLogging"), "#[ENABLELOGGING]", "ProviderRegistration"),
+        row(HKLM, settings_key, Some("PortalUrl"), "[PORTALURL]", "Settings"),
+        row(HKLM, settings_key, Some("LinkText"), "[LINKTEXT]", "Settings"),
+        row(HKLM, settings_key, Some("Disabled"), "#[DISABLED]", "Settings"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// What was read back from a package.
+#[derive(Debug)]
+pub struct PackageFacts {
+    pub template: String,
+    pub registry: BTreeSet<RegistryRow>,
+    /// (component, attributes)
+    pub components: Vec<(String, i32)>,
+    pub files: BTreeSet<String>,
+    pub secure_properties: String,
+}
+
+pub fn read_facts(path: &Path) -> Result<PackageFacts> {
+    let mut package =
+        msi::open(path).with_context(|| format!("cannot open {} as an MSI", path.display()))?;
+    let summary = package.summary_info();
+    let languages: Vec<String> = summary.languages().iter().map(|l| l.code().to_string()).collect();
+    let template = format!("{};{}", summary.arch().unwrap_or(""), languages.join(","));
+    let mut registry = BTreeSet::new();
+    for r in package.select_rows(msi::Select::table("Registry"))? {
+        registry.insert(RegistryRow {
+            root: r["Root"].as_int().unwrap_or(-1),
+            key: r["Key"].as_str().unwrap_or_default().to_owned(),
+            name: r["Name"].as_str().map(str::to_owned),
+            value: r["Value"].as_str().unwrap_or_default().to_owned(),
+            component: r["Component_"].as_str().unwrap_or_default().to_owned(),
+        });
+    }
+    let components = package
+        .select_rows(msi::Select::table("Component"))?
+        .map(|r| {
+            (r["Component"].as_str().unwrap_or_default().to_owned(), r["Attributes"].as_int().unwrap_or(0))
+        })
+        .collect();
+    let files = package
+        .select_rows(msi::Select::table("File"))?
+        .map(|r| r["FileName"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let secure_properties = package
+        .select_rows(msi::Select::table("Property"))?
+        .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
+        .and_then(|r| r["Value"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(PackageFacts { template, registry, components, files, secure_properties })
+}
+
+/// Every way `facts` differs from what an `arch` package must be; empty means accepted.
+pub fn problems(facts: &PackageFacts, arch: Arch, shipped: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if facts.template != arch.msi_template() {
+        problems.push(format!(
+            "summary Template is `{}`, expected `{}`",
+            facts.template,
+            arch.msi_template()
+        ));
+    }
+    for missing in expected_registry_rows().difference(&facts.registry) {
+        problems.push(format!("Registry row missing or altered: {missing:?}"));
+    }
+    for (component, attributes) in &facts.components {
+        let is_64 = attributes & COMPONENT_64BIT != 0;
+        if is_64 != (arch == Arch::X64) {
+            problems.push(format!(
+                "component {component} has attributes {attributes}: the 64-bit bit must be {}",
+                if arch == Arch::X64 { "set (Win64=\"yes\")" } else { "clear" }
+            ));
+        }
+    }
+    for name in shipped {
+        if !facts.files.contains(*name) {
+            problems.push(format!("File table has no {name}"));
+        }
+    }
+    let secure: BTreeSet<&str> = facts.secure_properties.split(';').collect();
+    for property in PUBLIC_PROPERTIES {
+        if !secure.contains(property) {
+            problems.push(format!("{property} is not in SecureCustomProperties"));
+        }
+    }
+    problems
+}
+
+/// Reads and checks the package at `path`; the error lists every problem.
+pub fn check(path: &Path, arch: Arch, shipped: &[&str]) -> Result<()> {
+    let facts = read_facts(path)?;
+    let problems = problems(&facts, arch, shipped);
+    if !problems.is_empty() {
+        bail!(
+            "{} is not the package the sources describe (wixl may have dropped something quietly):\n  {}",
+            path.display(),
+            problems.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Adds the public properties to SecureCustomProperties (wixl ignores `Secure="yes"`), so values
+/// given with a UI reach the server-side install.
+pub fn secure_public_properties(path: &Path) -> Result<()> {
+    let mut package = msi::open_rw(path)
+        .with_context(|| format!("cannot open {} to update SecureCustomProperties", path.display()))?;
+    let current = package
+        .select_rows(msi::Select::table("Property"))?
+        .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
+        .and_then(|r| r["Value"].as_str().map(str::to_owned));
+    let mut names: Vec<String> =
+        current.iter().flat_map(|v| v.split(';')).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    for property in PUBLIC_PROPERTIES {
+        if !names.iter().any(|n| n == property) {
+            names.push(property.to_owned());
+        }
+    }
+    let value = msi::Value::from(names.join(";"));
+    if current.is_some() {
+        package.update_rows(
+            msi::Update::table("Property")
+                .set("Value", value)
+                .with(msi::Expr::col("Property").eq(msi::Expr::string("SecureCustomProperties"))),
+        )?;
+    } else {
+        package.insert_rows(
+            msi::Insert::into("Property")
+                .row(vec![msi::Value::from("SecureCustomProperties"), value]),
+        )?;
+    }
+    package.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good_facts(arch: Arch) -> PackageFacts {
+        let bit = if arch == Arch::X64 { COMPONENT_64BIT } else { 0 };
+        PackageFacts {
+            template: arch.msi_template().into(),
+            registry: expected_registry_rows(),
+            components: vec![("ComRegistration".into(), bit | 4), ("DiagExe".into(), bit)],
+            files: ["SsprDiag.exe".to_string()].into_iter().collect(),
+            secure_properties: "WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED".into(),
+        }
+    }
+
+    #[test]
+    fn a_correct_package_has_no_problems() {
+        for arch in Arch::ALL {
+            assert_eq!(problems(&good_facts(arch), arch, &["SsprDiag.exe"]), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn names_each_problem() {
+        let mut facts = good_facts(Arch::X64);
+        facts.template = "Intel;1033".into();
+        facts.components[1].1 = 0;
+        facts.registry.retain(|r| r.name.as_deref() != Some("ThreadingModel"));
+        facts.secure_properties = "ENABLELOGGING".into();
+        let found = problems(&facts, Arch::X64, &["SsprDiag.exe", "SsprResetHost.exe"]);
+        assert_eq!(found.len(), 7, "{found:#?}");
+        assert!(found[0].contains("Template is `Intel;1033`, expected `x64;1033`"));
+        assert!(found[1].contains("ThreadingModel"));
+        assert!(found[2].contains("component DiagExe"));
+        assert!(found[3].contains("SsprResetHost.exe"));
+        assert!(found[4..].iter().all(|p| p.contains("SecureCustomProperties")));
+    }
+
+    #[test]
+    fn the_inproc_server_points_at_the_installed_dll() {
+        let inproc: Vec<_> = expected_registry_rows()
+            .into_iter()
+            .filter(|r| r.key.ends_with("InprocServer32") && r.name.is_none())
+            .collect();
+        assert_eq!(inproc.len(), 1);
+        assert_eq!(inproc[0].value, "[#SsprCredentialProviderDll]");
+        assert_eq!(inproc[0].root, HKCR);
+    }
+}

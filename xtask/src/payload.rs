@@ -1,0 +1,101 @@
+//! The payload: which cargo packages ship, what each builds, and the name it ships under.
+
+use std::path::{Path, PathBuf};
+
+use crate::arch::Arch;
+use crate::command::ToolCommand;
+
+/// One shipped binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadBinary {
+    /// The cargo package that builds it.
+    pub package: &'static str,
+    /// The file cargo writes into `target/<triple>/release/`.
+    pub built_name: &'static str,
+    /// The name it is installed under (and the WiX `File/@Source`).
+    pub shipped_name: &'static str,
+}
+
+pub const PAYLOAD: [PayloadBinary; 3] = [
+    PayloadBinary {
+        package: "sspr-credential-provider",
+        built_name: "sspr_credential_provider.dll",
+        shipped_name: "SsprCredentialProvider.dll",
+    },
+    PayloadBinary {
+        package: "sspr-reset-host",
+        built_name: "SsprResetHost.exe",
+        shipped_name: "SsprResetHost.exe",
+    },
+    PayloadBinary { package: "sspr-diag", built_name: "SsprDiag.exe", shipped_name: "SsprDiag.exe" },
+];
+
+/// Where cargo leaves release binaries for `arch`.
+pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
+    target_dir.join(arch.rust_target()).join("release")
+}
+
+/// `cargo build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
+/// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
+/// file honoured, and build paths remapped out of the binaries.
+pub fn cargo_build(
+    cargo: &str,
+    workspace: &Path,
+    cargo_home: Option<&Path>,
+    arch: Arch,
+    packages: &[&str],
+) -> ToolCommand {
+    let target = arch.rust_target();
+    let mut remaps = vec![format!("\"--remap-path-prefix={}=/sspr\"", workspace.display())];
+    if let Some(home) = cargo_home {
+        remaps.push(format!("\"--remap-path-prefix={}=/cargo\"", home.display()));
+    }
+    let mut command = ToolCommand::new(cargo)
+        .args(["build", "--release", "--locked", "--target", target])
+        .arg("-Zbuild-std=std,panic_unwind")
+        .arg("--config")
+        .arg(format!("target.{target}.rustflags=[{}]", remaps.join(", ")));
+    for package in packages {
+        command = command.arg("--package").arg(*package);
+    }
+    command.env("RUSTC_BOOTSTRAP", "1").cwd(workspace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_build_targets_win7_with_build_std() {
+        let cmd = cargo_build(
+            "cargo",
+            Path::new("/src/sspr"),
+            Some(Path::new("/home/u/.cargo")),
+            Arch::X86,
+            &["sspr-diag"],
+        );
+        assert_eq!(
+            cmd.arg_strings(),
+            [
+                "build",
+                "--release",
+                "--locked",
+                "--target",
+                "i686-win7-windows-gnu",
+                "-Zbuild-std=std,panic_unwind",
+                "--config",
+                "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\"]",
+                "--package",
+                "sspr-diag",
+            ]
+        );
+        assert_eq!(cmd.env, [("RUSTC_BOOTSTRAP".into(), "1".into())]);
+        assert_eq!(cmd.cwd.as_deref(), Some(Path::new("/src/sspr")));
+    }
+
+    #[test]
+    fn shipped_names_are_the_product_names() {
+        let names: Vec<_> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
+        assert_eq!(names, ["SsprCredentialProvider.dll", "SsprResetHost.exe", "SsprDiag.exe"]);
+    }
+}

@@ -1,0 +1,248 @@
+//! Prerequisites on a fresh machine: find what is missing, install it on Debian/Ubuntu when we
+//! can (root or password-less sudo), otherwise stop with one line per missing tool.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use crate::arch::Arch;
+use crate::command::ToolCommand;
+use crate::progress;
+
+/// How a prerequisite is provided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    /// A Debian/Ubuntu package.
+    Apt(&'static str),
+    /// A rustup component of the pinned toolchain.
+    Rustup(&'static str),
+}
+
+/// One thing a command needs, and how to tell whether it is there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prerequisite {
+    /// The program on PATH, or for rustup components the component name.
+    pub tool: &'static str,
+    pub provider: Provider,
+}
+
+impl Prerequisite {
+    const fn apt(tool: &'static str, package: &'static str) -> Self {
+        Self { tool, provider: Provider::Apt(package) }
+    }
+
+    /// One line saying what to install, for a machine where we cannot.
+    pub fn advice(&self) -> String {
+        match self.provider {
+            Provider::Apt(package) => {
+                format!("missing `{}`: install the Debian/Ubuntu package `{package}` (apt-get install {package})", self.tool)
+            }
+            Provider::Rustup(component) => {
+                format!("missing the Rust component `{component}`: rustup component add {component}")
+            }
+        }
+    }
+}
+
+/// What `cargo xtask dist` needs for `arches`.
+pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
+    let mut needs = vec![Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") }];
+    for arch in arches {
+        needs.push(Prerequisite::apt(arch.linker(), arch.linker_package()));
+    }
+    needs.push(Prerequisite::apt("wixl", "wixl"));
+    needs.push(Prerequisite::apt("msiinfo", "msitools"));
+    needs
+}
+
+/// What `cargo xtask test` needs beyond `dist`: Wine for the end-to-end suite.
+pub fn for_test() -> Vec<Prerequisite> {
+    let mut needs = for_dist(&Arch::ALL);
+    needs.push(Prerequisite::apt("wine", "wine"));
+    needs.push(Prerequisite::apt("wine64", "wine64"));
+    needs
+}
+
+/// True if `program` is an executable file on PATH.
+pub fn on_path(program: &str) -> bool {
+    find_on_path(program).is_some()
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = env::var_os("PATH")?;
+    env::split_paths(&path).map(|dir| dir.join(program)).find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file() || path.with_extension("exe").is_file()
+    }
+}
+
+fn rust_src_installed() -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(output) = ToolCommand::new(rustc).args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Path::new(&sysroot).join("lib/rustlib/src/rust/library/std/Cargo.toml").is_file()
+}
+
+fn is_present(need: &Prerequisite) -> bool {
+    match need.provider {
+        Provider::Rustup(_) => rust_src_installed(),
+        Provider::Apt(_) => on_path(need.tool),
+    }
+}
+
+pub fn missing(needs: &[Prerequisite]) -> Vec<Prerequisite> {
+    needs.iter().filter(|need| !is_present(need)).copied().collect()
+}
+
+/// The commands that install `missing` (apt packages in one `apt-get install`), with `sudo -n`
+/// in front when not root.
+pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCommand> {
+    let wrap = |program: &str| {
+        if use_sudo {
+            ToolCommand::new("sudo").arg("-n").arg(program)
+        } else {
+            ToolCommand::new(program)
+        }
+    };
+    let mut commands = Vec::new();
+    for need in missing {
+        if let Provider::Rustup(component) = need.provider {
+            commands.push(ToolCommand::new("rustup").args(["component", "add", component]));
+        }
+    }
+    let mut packages: Vec<&str> = missing
+        .iter()
+        .filter_map(|need| match need.provider {
+            Provider::Apt(package) => Some(package),
+            Provider::Rustup(_) => None,
+        })
+        .collect();
+    packages.dedup();
+    if !packages.is_empty() {
+        commands.push(wrap("apt-get").args(["update", "-q"]).env("DEBIAN_FRONTEND", "noninteractive"));
+        commands.push(
+            wrap("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends"])
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        );
+    }
+    commands
+}
+
+fn is_root() -> bool {
+    ToolCommand::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn can_sudo() -> bool {
+    on_path("sudo") && ToolCommand::new("sudo").args(["-n", "true"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// Makes sure `needs` are present: installs what is missing when allowed and possible,
+/// otherwise fails with one line per missing tool.
+pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
+    let missing = missing(needs);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let advice = || missing.iter().map(Prerequisite::advice).collect::<Vec<_>>().join("\n");
+    if !allow_install {
+        bail!("{}\n(--no-setup was given, so nothing was installed)", advice());
+    }
+    let needs_apt = missing.iter().any(|n| matches!(n.provider, Provider::Apt(_)));
+    let root = is_root();
+    if needs_apt && !(on_path("apt-get") && (root || can_sudo())) {
+        bail!("{}\n(this machine has no apt-get usable as root or with sudo -n: install these yourself)", advice());
+    }
+    let names: Vec<&str> = missing
+        .iter()
+        .map(|n| match n.provider {
+            Provider::Apt(p) | Provider::Rustup(p) => p,
+        })
+        .collect();
+    progress::status("Installing", &format!("{} (missing: {})", names.join(" "), missing.iter().map(|n| n.tool).collect::<Vec<_>>().join(", ")));
+    for command in install_commands(&missing, !root) {
+        progress::status("Running", &command.to_string());
+        command.run()?;
+    }
+    let still = self::missing(needs);
+    if !still.is_empty() {
+        bail!(
+            "installed, but still missing:\n{}",
+            still.iter().map(Prerequisite::advice).collect::<Vec<_>>().join("\n")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dist_needs_linkers_for_its_arches_only() {
+        let tools: Vec<&str> = for_dist(&[Arch::X86]).iter().map(|n| n.tool).collect();
+        assert_eq!(tools, ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]);
+    }
+
+    #[test]
+    fn test_needs_wine() {
+        let tools: Vec<&str> = for_test().iter().map(|n| n.tool).collect();
+        assert!(tools.ends_with(&["wine", "wine64"]));
+    }
+
+    #[test]
+    fn advice_names_the_package() {
+        assert_eq!(
+            Prerequisite::apt("wixl", "wixl").advice(),
+            "missing `wixl`: install the Debian/Ubuntu package `wixl` (apt-get install wixl)"
+        );
+        assert_eq!(
+            Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") }.advice(),
+            "missing the Rust component `rust-src`: rustup component add rust-src"
+        );
+    }
+
+    #[test]
+    fn install_commands_batch_apt_and_use_sudo_when_not_root() {
+        let missing = [
+            Prerequisite::apt("wixl", "wixl"),
+            Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") },
+            Prerequisite::apt("msiinfo", "msitools"),
+        ];
+        let commands: Vec<String> = install_commands(&missing, true).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            commands,
+            [
+                "rustup component add rust-src",
+                "DEBIAN_FRONTEND=noninteractive sudo -n apt-get update -q",
+                "DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -q --no-install-recommends wixl msitools",
+            ]
+        );
+        let as_root: Vec<String> =
+            install_commands(&missing[..1], false).iter().map(ToString::to_string).collect();
+        assert_eq!(as_root[1], "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl");
+    }
+
+    #[test]
+    fn finds_programs_on_path() {
+        assert!(on_path("sh"));
+        assert!(!on_path("surely-not-a-program-sspr"));
+    }
+}

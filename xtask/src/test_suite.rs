@@ -1,0 +1,120 @@
+//! `cargo xtask test`: unit tests, then the builds the end-to-end suite needs (three versions of
+//! both MSIs and the COM probe), then the Wine suite against them.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::arch::Arch;
+use crate::command::ToolCommand;
+use crate::dist::{self, DistOptions};
+use crate::payload;
+use crate::progress;
+use crate::setup;
+use crate::version::ProductVersion;
+use crate::wix::Backend;
+use crate::workspace::Workspace;
+
+/// The versions the upgrade and downgrade tests install: one below, the workspace's, one above.
+pub fn test_versions(current: ProductVersion) -> Result<[ProductVersion; 3]> {
+    let previous = if current.build > 0 {
+        ProductVersion { build: current.build - 1, ..current }
+    } else if current.minor > 0 {
+        ProductVersion { minor: current.minor - 1, build: 9, ..current }
+    } else if current.major > 0 {
+        ProductVersion { major: current.major - 1, minor: 9, build: 9 }
+    } else {
+        anyhow::bail!("version 0.0.0 has no lower version for the downgrade tests: raise it");
+    };
+    let next = ProductVersion {
+        build: current.build.checked_add(1).context("patch 65535 has no higher version for the upgrade tests")?,
+        ..current
+    };
+    Ok([previous, current, next])
+}
+
+/// The `cargo test` of every crate but the Wine suite.
+pub fn unit_tests(ws: &Workspace) -> ToolCommand {
+    ToolCommand::new(&ws.cargo)
+        .args(["test", "--workspace", "--locked", "--exclude", "sspr-e2e"])
+        .cwd(&ws.root)
+}
+
+pub fn run(allow_setup: bool) -> Result<()> {
+    let started = Instant::now();
+    let ws = Workspace::locate();
+    setup::ensure(&setup::for_test(), allow_setup)?;
+
+    progress::step("Tested", "unit tests", || unit_tests(&ws).run())?;
+
+    let current = ProductVersion::parse(env!("CARGO_PKG_VERSION")).map_err(anyhow::Error::msg)?;
+    let versions = test_versions(current)?;
+    let e2e_dir = ws.target_dir.join("e2e-dist");
+    for (label, version) in ["previous", "current", "next"].into_iter().zip(versions) {
+        let options = DistOptions {
+            arches: Arch::ALL.to_vec(),
+            version,
+            out_dir: e2e_dir.join(label),
+            dry_run: false,
+            setup: false,
+            backend: Backend::Wixl,
+        };
+        progress::status("Building", &format!("{label} packages ({version}) for the end-to-end suite"));
+        dist::run(&options)?;
+    }
+
+    let mut probes: Vec<(Arch, PathBuf)> = Vec::new();
+    for arch in Arch::ALL {
+        progress::step("Built", &format!("COM probe for {arch}"), || {
+            payload::cargo_build(&ws.cargo, &ws.root, ws.cargo_home.as_deref(), arch, &["sspr-com-probe"]).run()
+        })?;
+        probes.push((arch, payload::release_dir(&ws.target_dir, arch).join("sspr-com-probe.exe")));
+    }
+
+    let suite_started = Instant::now();
+    let mut e2e = ToolCommand::new(&ws.cargo)
+        .args(["test", "--locked", "--package", "sspr-e2e"])
+        .env("SSPR_E2E_DIST", &e2e_dir)
+        .env("SSPR_E2E_VERSION_PREVIOUS", versions[0].to_string())
+        .env("SSPR_E2E_VERSION_CURRENT", versions[1].to_string())
+        .env("SSPR_E2E_VERSION_NEXT", versions[2].to_string())
+        .cwd(&ws.root);
+    for (arch, probe) in &probes {
+        e2e = e2e.env(format!("SSPR_E2E_PROBE_{}", arch.name().to_uppercase()), probe);
+    }
+    e2e.run().context("the end-to-end suite failed")?;
+    progress::status(
+        "Finished",
+        &format!(
+            "end-to-end suite in {:.1}s; all tests in {:.1}s",
+            suite_started.elapsed().as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> ProductVersion {
+        ProductVersion::parse(text).unwrap()
+    }
+
+    #[test]
+    fn test_versions_bracket_the_current_one() {
+        assert_eq!(test_versions(v("0.1.0")).unwrap().map(|v| v.to_string()), ["0.0.9", "0.1.0", "0.1.1"]);
+        assert_eq!(test_versions(v("1.2.3")).unwrap().map(|v| v.to_string()), ["1.2.2", "1.2.3", "1.2.4"]);
+        assert_eq!(test_versions(v("2.0.0")).unwrap().map(|v| v.to_string()), ["1.9.9", "2.0.0", "2.0.1"]);
+        assert!(test_versions(v("0.0.0")).is_err());
+        assert!(test_versions(v("1.0.65535")).is_err());
+    }
+
+    #[test]
+    fn unit_tests_exclude_the_wine_suite() {
+        let ws = Workspace { root: "/r".into(), target_dir: "/r/target".into(), cargo: "cargo".into(), cargo_home: None };
+        assert_eq!(unit_tests(&ws).arg_strings(), ["test", "--workspace", "--locked", "--exclude", "sspr-e2e"]);
+    }
+}

@@ -1,0 +1,74 @@
+//! Where things are: the workspace root, the target folder, the tools cargo runs us with, and
+//! facts about the checkout (commit, SOURCE_DATE_EPOCH) that outputs record.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+use crate::command::ToolCommand;
+
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    /// The cargo that runs xtask (`$CARGO`), so the pinned toolchain builds the payload too.
+    pub cargo: String,
+    pub cargo_home: Option<PathBuf>,
+}
+
+impl Workspace {
+    pub fn locate() -> Self {
+        // xtask/Cargo.toml sits one level below the root.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let target_dir = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let cargo_home = env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+        Self { root, target_dir, cargo, cargo_home }
+    }
+
+    pub fn wix_dir(&self) -> PathBuf {
+        self.root.join("wix")
+    }
+
+    pub fn default_dist_dir(&self) -> PathBuf {
+        self.target_dir.join("dist")
+    }
+
+    fn git(&self, args: &[&str]) -> Option<String> {
+        let output = ToolCommand::new("git").args(args).cwd(&self.root).output().ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+
+    /// The commit being built, `unknown` outside a git checkout.
+    pub fn commit(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into())
+    }
+
+    /// `SOURCE_DATE_EPOCH` if set, else the last commit's time, else 1980-01-01 (the earliest
+    /// time a zip can hold).
+    pub fn source_date_epoch(&self) -> anyhow::Result<u64> {
+        if let Ok(text) = env::var("SOURCE_DATE_EPOCH") {
+            return text.trim().parse().map_err(|_| {
+                anyhow::anyhow!("SOURCE_DATE_EPOCH=`{text}` is not a Unix time in seconds: unset it or give e.g. 1700000000")
+            });
+        }
+        Ok(self
+            .git(&["log", "-1", "--format=%ct"])
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(315_532_800))
+    }
+}
+
+/// The first line a tool prints for `--version` / `-V`, or `unknown`.
+pub fn tool_version(program: &str, flag: &str) -> String {
+    ToolCommand::new(program)
+        .arg(flag)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(|l| l.trim().to_owned()))
+        .unwrap_or_else(|| "unknown".into())
+}
