@@ -46,7 +46,8 @@ impl ToolCommand {
         self
     }
 
-    /// The arguments as UTF-8 strings (lossy), for tests and messages.
+    /// The arguments as UTF-8 strings (lossy), for tests.
+    #[cfg(test)]
     pub fn arg_strings(&self) -> Vec<String> {
         self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect()
     }

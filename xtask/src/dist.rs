@@ -39,7 +39,8 @@ pub struct DistOptions {
 #[derive(Debug)]
 pub enum Step {
     BuildPayload { arch: Arch, command: ToolCommand },
-    AuditImports { arch: Arch, binaries: Vec<PathBuf> },
+    /// Imports against Windows 7 SP1, and each binary's exports exactly as [`PAYLOAD`] lists.
+    AuditBinaries { arch: Arch, binaries: Vec<(PathBuf, &'static [&'static str])> },
     Stage { arch: Arch, dir: PathBuf, files: Vec<(PathBuf, PathBuf)> },
     CompileMsi { arch: Arch, command: ToolCommand, output: PathBuf },
     CheckMsi { arch: Arch, msi: PathBuf },
@@ -82,9 +83,9 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
             arch,
             command: payload::cargo_build(&ws.cargo, &ws.root, ws.cargo_home.as_deref(), arch, &packages),
         });
-        steps.push(Step::AuditImports {
+        steps.push(Step::AuditBinaries {
             arch,
-            binaries: PAYLOAD.iter().map(|p| release.join(p.built_name)).collect(),
+            binaries: PAYLOAD.iter().map(|p| (release.join(p.built_name), p.exports)).collect(),
         });
         steps.push(Step::Stage {
             arch,
@@ -143,9 +144,9 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::BuildPayload { arch, command } => format!("build payload ({arch}): {command}"),
-            Step::AuditImports { arch, binaries } => format!(
-                "audit imports ({arch}) against xtask/win7-imports.txt: {}",
-                names(binaries)
+            Step::AuditBinaries { arch, binaries } => format!(
+                "audit imports ({arch}) against xtask/win7-imports.txt, and exports: {}",
+                names(&binaries.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>())
             ),
             Step::Stage { arch, dir, files } => format!(
                 "stage ({arch}) into {}: {}",
@@ -238,9 +239,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     })
                 })?;
             }
-            Step::AuditImports { arch, binaries } => {
-                progress::step("Audited", &format!("imports of {} {arch} binaries against Windows 7 SP1", binaries.len()), || {
-                    binaries.iter().try_for_each(|binary| imports::audit_file(binary, &allowed))
+            Step::AuditBinaries { arch, binaries } => {
+                let what = format!("imports of {} {arch} binaries against Windows 7 SP1", binaries.len());
+                progress::step("Audited", &what, || {
+                    binaries.iter().try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
                 })?;
             }
             Step::Stage { arch, dir, files } => {
@@ -248,7 +250,7 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 payload_records.push((*arch, records));
             }
             Step::CompileMsi { arch, command, output } => {
-                progress::step("Compiled", &format!("{}", msi_relpath(*arch)), || compile_msi(command, output))?;
+                progress::step("Compiled", &msi_relpath(*arch), || compile_msi(command, output))?;
             }
             Step::CheckMsi { arch, msi } => {
                 let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
@@ -285,6 +287,19 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
         }
     }
     Ok(report)
+}
+
+fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports) -> Result<()> {
+    imports::audit_file(binary, allowed)?;
+    let bytes = fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
+    let found = imports::read_exports(&bytes)?;
+    if found != exports {
+        bail!(
+            "{} exports {found:?}, expected exactly {exports:?} (check the #[no_mangle] entry points)",
+            binary.display()
+        );
+    }
+    Ok(())
 }
 
 fn published_files(plan: &DistPlan) -> impl Iterator<Item = String> + '_ {
@@ -418,7 +433,7 @@ mod tests {
     #[test]
     fn plan_orders_steps_per_arch_then_outputs() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
-        let per_arch = ["BuildPayload", "AuditImports", "Stage", "CompileMsi", "CheckMsi", "Archive"];
+        let per_arch = ["BuildPayload", "AuditBinaries", "Stage", "CompileMsi", "CheckMsi", "Archive"];
         let mut expected: Vec<&str> = per_arch.iter().chain(per_arch.iter()).copied().collect();
         expected.extend(["Manifest", "Checksums", "Publish"]);
         assert_eq!(kinds(&plan), expected);

@@ -6,11 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 
-/// A temporary folder beside the final output, removed on drop unless [`ScratchDir::keep`].
+/// A temporary folder beside the final output, removed on drop (what it held has been moved
+/// into place by then, or must not be).
 #[derive(Debug)]
 pub struct ScratchDir {
     path: PathBuf,
-    keep: bool,
 }
 
 impl ScratchDir {
@@ -28,24 +28,17 @@ impl ScratchDir {
         fs::create_dir(&path).with_context(|| {
             format!("cannot write into the output folder {}: choose a writable --out-dir", parent.display())
         })?;
-        Ok(Self { path, keep: false })
+        Ok(Self { path })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    pub fn keep(mut self) -> PathBuf {
-        self.keep = true;
-        self.path.clone()
-    }
 }
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_dir_all(&self.path);
-        }
+        let _ = fs::remove_dir_all(&self.path);
     }
 }
 
@@ -74,12 +67,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scratch_dir_is_removed_unless_kept() {
+    fn scratch_dir_is_removed_on_drop() {
         let root = tempfile::tempdir().unwrap();
-        let dropped = ScratchDir::new_in(root.path(), "a").unwrap().path().to_path_buf();
-        assert!(!dropped.exists());
-        let kept = ScratchDir::new_in(root.path(), "b").unwrap().keep();
-        assert!(kept.is_dir());
+        let scratch = ScratchDir::new_in(root.path(), ".a").unwrap();
+        fs::write(scratch.path().join("half-written"), b"x").unwrap();
+        let path = scratch.path().to_path_buf();
+        drop(scratch);
+        assert!(!path.exists());
+        assert!(root.path().read_dir().unwrap().next().is_none());
     }
 
     #[test]

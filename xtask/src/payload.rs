@@ -14,6 +14,8 @@ pub struct PayloadBinary {
     pub built_name: &'static str,
     /// The name it is installed under (and the WiX `File/@Source`).
     pub shipped_name: &'static str,
+    /// The exports it must have, exactly (COM finds the DLL's class objects through them).
+    pub exports: &'static [&'static str],
 }
 
 pub const PAYLOAD: [PayloadBinary; 3] = [
@@ -21,13 +23,20 @@ pub const PAYLOAD: [PayloadBinary; 3] = [
         package: "sspr-credential-provider",
         built_name: "sspr_credential_provider.dll",
         shipped_name: "SsprCredentialProvider.dll",
+        exports: &["DllCanUnloadNow", "DllGetClassObject"],
     },
     PayloadBinary {
         package: "sspr-reset-host",
         built_name: "SsprResetHost.exe",
         shipped_name: "SsprResetHost.exe",
+        exports: &[],
     },
-    PayloadBinary { package: "sspr-diag", built_name: "SsprDiag.exe", shipped_name: "SsprDiag.exe" },
+    PayloadBinary {
+        package: "sspr-diag",
+        built_name: "SsprDiag.exe",
+        shipped_name: "SsprDiag.exe",
+        exports: &[],
+    },
 ];
 
 /// Where cargo leaves release binaries for `arch`.
