@@ -486,6 +486,31 @@ mod tests {
     }
 
     #[test]
+    fn compiler_stderr_fails_the_build_and_removes_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("x64").join(MSI_NAME);
+        // Stands in for wixl exiting 0 with a GLib warning after writing its output.
+        let command = ToolCommand::new("sh").arg("-c").arg(format!(
+            "echo 'GLib-GObject-WARNING: no property named Secure' >&2; echo msi > '{}'",
+            output.display()
+        ));
+        let err = format!("{:#}", compile_msi(&command, &output).unwrap_err());
+        assert!(err.contains("wrote to stderr"), "{err}");
+        assert!(err.contains("no property named Secure"), "{err}");
+        assert!(!output.exists(), "a rejected MSI must not be left behind");
+    }
+
+    #[test]
+    fn compiler_failure_shows_its_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join(MSI_NAME);
+        let command = ToolCommand::new("sh").arg("-c").arg("echo 'wixl: error: bad XML' >&2; exit 1");
+        let err = format!("{:#}", compile_msi(&command, &output).unwrap_err());
+        assert!(err.contains("failed"), "{err}");
+        assert!(err.contains("wixl: error: bad XML"), "{err}");
+    }
+
+    #[test]
     fn wix_backend_plans_cargo_wix() {
         let mut opts = options(vec![Arch::X64]);
         opts.backend = Backend::Wix;

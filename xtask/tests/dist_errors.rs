@@ -1,0 +1,104 @@
+//! Bad input to `cargo xtask dist`: a clear message, a non-zero exit, and nothing at any final
+//! path. Each case fails before any build starts, so these run in milliseconds.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str], path_env: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(args);
+    if let Some(dir) = path_env {
+        command.env("PATH", dir);
+    }
+    command.output().expect("xtask runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_no_artifacts(out: &Path) {
+    for rel in ["x64/SsprWindowsLogon.PROD.msi", "x86/SsprWindowsLogon.PROD.msi", "SHA256SUMS", "dist-manifest.json"] {
+        assert!(!out.join(rel).exists(), "{rel} was written");
+    }
+}
+
+#[test]
+fn a_pre_release_version_is_refused_with_the_reason() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let output = xtask(&["dist", "--version", "1.0.0-rc.1", "--out-dir", dist.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.starts_with("error: --version: version `1.0.0-rc.1` is a pre-release"), "{text}");
+    assert!(text.contains("use a plain version such as `1.0.0`"), "{text}");
+    assert!(!dist.exists());
+}
+
+#[test]
+fn an_out_of_range_version_is_refused() {
+    let output = xtask(&["dist", "--version", "1.256.0", "--dry-run"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("minor 256 is above 255"), "{}", stderr(&output));
+}
+
+#[test]
+fn missing_tools_are_named_one_per_line_with_their_package() {
+    let out = tempfile::tempdir().unwrap();
+    let empty_path = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let output = xtask(
+        &["dist", "--no-setup", "--out-dir", dist.to_str().unwrap()],
+        Some(empty_path.path()),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    for line in [
+        "missing `x86_64-w64-mingw32-gcc`: install the Debian/Ubuntu package `gcc-mingw-w64-x86-64` (apt-get install gcc-mingw-w64-x86-64)",
+        "missing `i686-w64-mingw32-gcc`: install the Debian/Ubuntu package `gcc-mingw-w64-i686` (apt-get install gcc-mingw-w64-i686)",
+        "missing `wixl`: install the Debian/Ubuntu package `wixl` (apt-get install wixl)",
+        "missing `msiinfo`: install the Debian/Ubuntu package `msitools` (apt-get install msitools)",
+        "(--no-setup was given, so nothing was installed)",
+    ] {
+        assert!(text.lines().any(|l| l.ends_with(line)), "no line `{line}` in:\n{text}");
+    }
+    assert!(!dist.exists());
+}
+
+#[test]
+fn an_unwritable_output_folder_is_named() {
+    let root = tempfile::tempdir().unwrap();
+    let file = root.path().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let dist = file.join("dist");
+    let output = xtask(&["dist", "--no-setup", "--arch", "x64", "--out-dir", dist.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains(&format!("cannot create the output folder {}", dist.display())), "{text}");
+    assert!(text.contains("choose a writable --out-dir"), "{text}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+}
+
+#[test]
+fn the_wix_backend_is_refused_off_windows_before_building() {
+    let out = tempfile::tempdir().unwrap();
+    let output = xtask(&["dist", "--backend", "wix", "--out-dir", out.path().to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("runs only on Windows; on this machine use --backend wixl"));
+    assert_no_artifacts(out.path());
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_builds_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let output = xtask(&["dist", "--dry-run", "--version", "2.3.4", "--out-dir", dist.to_str().unwrap()], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("dist plan: version 2.3.4, arches x64,x86, backend Wixl"), "{text}");
+    assert!(text.contains("wixl -a x64"), "{text}");
+    assert!(text.contains("wixl -a x86"), "{text}");
+    assert!(text.contains("-Zbuild-std=std,panic_unwind"), "{text}");
+    assert!(text.contains("SsprWindowsLogon-2.3.4-x86.zip"), "{text}");
+    assert!(!dist.exists());
+}
