@@ -10,8 +10,14 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 /// Writes `zip_path` with `entries` (name inside the folder, source file) under `folder/`.
-pub fn write_zip(zip_path: &Path, folder: &str, entries: &[(&str, &Path)], epoch: u64) -> Result<()> {
-    let file = File::create(zip_path).with_context(|| format!("cannot create {}", zip_path.display()))?;
+pub fn write_zip(
+    zip_path: &Path,
+    folder: &str,
+    entries: &[(&str, &Path)],
+    epoch: u64,
+) -> Result<()> {
+    let file =
+        File::create(zip_path).with_context(|| format!("cannot create {}", zip_path.display()))?;
     let mut zip = ZipWriter::new(file);
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -19,11 +25,14 @@ pub fn write_zip(zip_path: &Path, folder: &str, entries: &[(&str, &Path)], epoch
         .unix_permissions(0o644)
         .last_modified_time(zip_time(epoch)?);
     for (name, source) in entries {
-        let bytes = std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
+        let bytes =
+            std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
         zip.start_file(format!("{folder}/{name}"), options)?;
         zip.write_all(&bytes)?;
     }
-    zip.finish()?.sync_all().with_context(|| format!("cannot write {}", zip_path.display()))?;
+    zip.finish()?
+        .sync_all()
+        .with_context(|| format!("cannot write {}", zip_path.display()))?;
     Ok(())
 }
 
@@ -31,8 +40,9 @@ pub fn write_zip(zip_path: &Path, folder: &str, entries: &[(&str, &Path)], epoch
 /// are clamped to 1980-01-01.
 fn zip_time(epoch: u64) -> Result<DateTime> {
     let (year, month, day, hour, minute, second) = civil_from_epoch(epoch.max(315_532_800));
-    DateTime::from_date_and_time(year, month, day, hour, minute, second)
-        .map_err(|_| anyhow::anyhow!("SOURCE_DATE_EPOCH {epoch} is outside what a zip can store (1980-2107)"))
+    DateTime::from_date_and_time(year, month, day, hour, minute, second).map_err(|_| {
+        anyhow::anyhow!("SOURCE_DATE_EPOCH {epoch} is outside what a zip can store (1980-2107)")
+    })
 }
 
 /// UTC calendar fields of a Unix time (Howard Hinnant's days-from-civil, inverted).
@@ -48,7 +58,14 @@ pub fn civil_from_epoch(epoch: u64) -> (u16, u8, u8, u8, u8, u8) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    (year, month, day, (secs / 3600) as u8, (secs / 60 % 60) as u8, (secs % 60) as u8)
+    (
+        year,
+        month,
+        day,
+        (secs / 3600) as u8,
+        (secs / 60 % 60) as u8,
+        (secs % 60) as u8,
+    )
 }
 
 #[cfg(test)]

@@ -31,7 +31,10 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn sums_file(entries: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted.iter().map(|(path, hash)| format!("{hash}  {path}\n")).collect()
+    sorted
+        .iter()
+        .map(|(path, hash)| format!("{hash}  {path}\n"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -51,7 +54,10 @@ mod tests {
 
     #[test]
     fn sums_file_is_sorted_and_sha256sum_shaped() {
-        let text = sums_file(&[("x86/a.msi".into(), "22".into()), ("x64/a.msi".into(), "11".into())]);
+        let text = sums_file(&[
+            ("x86/a.msi".into(), "22".into()),
+            ("x64/a.msi".into(), "11".into()),
+        ]);
         assert_eq!(text, "11  x64/a.msi\n22  x86/a.msi\n");
     }
 }

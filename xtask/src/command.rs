@@ -19,7 +19,12 @@ pub struct ToolCommand {
 
 impl ToolCommand {
     pub fn new(program: impl Into<OsString>) -> Self {
-        Self { program: program.into(), args: Vec::new(), env: Vec::new(), cwd: None }
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
@@ -49,7 +54,10 @@ impl ToolCommand {
     /// The arguments as UTF-8 strings (lossy), for tests.
     #[cfg(test)]
     pub fn arg_strings(&self) -> Vec<String> {
-        self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+        self.args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
     }
 
     fn to_command(&self) -> Command {
@@ -91,7 +99,12 @@ impl fmt::Display for ToolCommand {
             write!(f, "(cd {} && ", quote(&dir.to_string_lossy()))?;
         }
         for (key, value) in &self.env {
-            write!(f, "{}={} ", key.to_string_lossy(), quote(&value.to_string_lossy()))?;
+            write!(
+                f,
+                "{}={} ",
+                key.to_string_lossy(),
+                quote(&value.to_string_lossy())
+            )?;
         }
         write!(f, "{}", quote(&self.program.to_string_lossy()))?;
         for arg in &self.args {
@@ -106,7 +119,9 @@ impl fmt::Display for ToolCommand {
 
 fn quote(text: &str) -> String {
     let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%{}".contains(c));
     if plain {
         text.to_owned()
     } else {
@@ -125,7 +140,10 @@ mod tests {
             .arg("Name=Reset my password")
             .env("A", "b c")
             .cwd("/tmp/x y");
-        assert_eq!(cmd.to_string(), "(cd '/tmp/x y' && A='b c' wixl -D 'Name=Reset my password')");
+        assert_eq!(
+            cmd.to_string(),
+            "(cd '/tmp/x y' && A='b c' wixl -D 'Name=Reset my password')"
+        );
     }
 
     #[test]

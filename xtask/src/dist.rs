@@ -38,16 +38,46 @@ pub struct DistOptions {
 /// One step of a dist build.
 #[derive(Debug)]
 pub enum Step {
-    BuildPayload { arch: Arch, command: ToolCommand },
+    BuildPayload {
+        arch: Arch,
+        command: ToolCommand,
+    },
     /// Imports against Windows 7 SP1, and each binary's exports exactly as [`PAYLOAD`] lists.
-    AuditBinaries { arch: Arch, binaries: Vec<(PathBuf, &'static [&'static str])> },
-    Stage { arch: Arch, dir: PathBuf, files: Vec<(PathBuf, PathBuf)> },
-    CompileMsi { arch: Arch, command: ToolCommand, output: PathBuf },
-    CheckMsi { arch: Arch, msi: PathBuf },
-    Archive { arch: Arch, zip: PathBuf, folder: String, entries: Vec<(String, PathBuf)> },
-    Manifest { path: PathBuf },
-    Checksums { path: PathBuf },
-    Publish { from: PathBuf, to: PathBuf, files: Vec<String> },
+    AuditBinaries {
+        arch: Arch,
+        binaries: Vec<(PathBuf, &'static [&'static str])>,
+    },
+    Stage {
+        arch: Arch,
+        dir: PathBuf,
+        files: Vec<(PathBuf, PathBuf)>,
+    },
+    CompileMsi {
+        arch: Arch,
+        command: ToolCommand,
+        output: PathBuf,
+    },
+    CheckMsi {
+        arch: Arch,
+        msi: PathBuf,
+    },
+    Archive {
+        arch: Arch,
+        zip: PathBuf,
+        folder: String,
+        entries: Vec<(String, PathBuf)>,
+    },
+    Manifest {
+        path: PathBuf,
+    },
+    Checksums {
+        path: PathBuf,
+    },
+    Publish {
+        from: PathBuf,
+        to: PathBuf,
+        files: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -81,11 +111,20 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
         let stage_dir = ws.target_dir.join("xtask").join("stage").join(arch.name());
         steps.push(Step::BuildPayload {
             arch,
-            command: payload::cargo_build(&ws.cargo, &ws.root, ws.cargo_home.as_deref(), arch, &packages),
+            command: payload::cargo_build(
+                &ws.cargo,
+                &ws.root,
+                ws.cargo_home.as_deref(),
+                arch,
+                &packages,
+            ),
         });
         steps.push(Step::AuditBinaries {
             arch,
-            binaries: PAYLOAD.iter().map(|p| (release.join(p.built_name), p.exports)).collect(),
+            binaries: PAYLOAD
+                .iter()
+                .map(|p| (release.join(p.built_name), p.exports))
+                .collect(),
         });
         steps.push(Step::Stage {
             arch,
@@ -108,8 +147,15 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
                 &msi,
             ),
         };
-        steps.push(Step::CompileMsi { arch, command, output: msi.clone() });
-        steps.push(Step::CheckMsi { arch, msi: msi.clone() });
+        steps.push(Step::CompileMsi {
+            arch,
+            command,
+            output: msi.clone(),
+        });
+        steps.push(Step::CheckMsi {
+            arch,
+            msi: msi.clone(),
+        });
         let zip = zip_name(options.version, arch);
         steps.push(Step::Archive {
             arch,
@@ -124,11 +170,19 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
         published.push(msi_relpath(arch));
         published.push(zip);
     }
-    steps.push(Step::Manifest { path: scratch.join(MANIFEST_NAME) });
-    steps.push(Step::Checksums { path: scratch.join(SUMS_NAME) });
+    steps.push(Step::Manifest {
+        path: scratch.join(MANIFEST_NAME),
+    });
+    steps.push(Step::Checksums {
+        path: scratch.join(SUMS_NAME),
+    });
     published.push(MANIFEST_NAME.to_owned());
     published.push(SUMS_NAME.to_owned());
-    steps.push(Step::Publish { from: scratch, to: options.out_dir.clone(), files: published });
+    steps.push(Step::Publish {
+        from: scratch,
+        to: options.out_dir.clone(),
+        files: published,
+    });
     DistPlan {
         version: options.version,
         arches: options.arches.clone(),
@@ -155,17 +209,32 @@ impl Step {
             ),
             Step::CompileMsi { arch, command, .. } => format!("compile MSI ({arch}): {command}"),
             Step::CheckMsi { arch, msi } => {
-                format!("check MSI ({arch}): summary {}, registry rows, components, files of {}", arch.msi_template(), msi.display())
+                format!(
+                    "check MSI ({arch}): summary {}, registry rows, components, files of {}",
+                    arch.msi_template(),
+                    msi.display()
+                )
             }
-            Step::Archive { arch, zip, entries, .. } => format!(
+            Step::Archive {
+                arch, zip, entries, ..
+            } => format!(
                 "zip ({arch}) {}: {}",
                 zip.display(),
-                entries.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                entries
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Step::Manifest { path } => format!("write {}", path.display()),
             Step::Checksums { path } => format!("write {}", path.display()),
             Step::Publish { from, to, files } => {
-                format!("move {} from {} into {}", files.join(", "), from.display(), to.display())
+                format!(
+                    "move {} from {} into {}",
+                    files.join(", "),
+                    from.display(),
+                    to.display()
+                )
             }
         }
     }
@@ -174,7 +243,10 @@ impl Step {
 fn names(paths: &[PathBuf]) -> String {
     paths
         .iter()
-        .map(|p| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
+        .map(|p| {
+            p.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -194,7 +266,11 @@ pub fn run(options: &DistOptions) -> Result<Option<DistReport>> {
         println!(
             "dist plan: version {}, arches {}, backend {:?}, output {}",
             plan.version,
-            plan.arches.iter().map(|a| a.name()).collect::<Vec<_>>().join(","),
+            plan.arches
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .join(","),
             plan.backend,
             plan.out_dir.display()
         );
@@ -229,28 +305,50 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     let epoch = ws.source_date_epoch()?;
     let allowed = imports::Win7Imports::tracked()?;
     let mut payload_records: Vec<(Arch, Vec<FileRecord>)> = Vec::new();
-    let mut report = DistReport { out_dir: plan.out_dir.clone(), artifacts: Vec::new() };
+    let mut report = DistReport {
+        out_dir: plan.out_dir.clone(),
+        artifacts: Vec::new(),
+    };
     for step in &plan.steps {
         match step {
             Step::BuildPayload { arch, command } => {
-                progress::step("Built", &format!("payload for {arch} ({})", arch.rust_target()), || {
-                    command.run().with_context(|| {
-                        format!("building the payload for {arch} failed (cargo's errors are above)")
-                    })
-                })?;
+                progress::step(
+                    "Built",
+                    &format!("payload for {arch} ({})", arch.rust_target()),
+                    || {
+                        command.run().with_context(|| {
+                            format!(
+                                "building the payload for {arch} failed (cargo's errors are above)"
+                            )
+                        })
+                    },
+                )?;
             }
             Step::AuditBinaries { arch, binaries } => {
-                let what = format!("imports of {} {arch} binaries against Windows 7 SP1", binaries.len());
+                let what = format!(
+                    "imports of {} {arch} binaries against Windows 7 SP1",
+                    binaries.len()
+                );
                 progress::step("Audited", &what, || {
-                    binaries.iter().try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
+                    binaries
+                        .iter()
+                        .try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
                 })?;
             }
             Step::Stage { arch, dir, files } => {
-                let records = progress::step("Staged", &format!("{arch} payload"), || stage(dir, files, epoch))?;
+                let records = progress::step("Staged", &format!("{arch} payload"), || {
+                    stage(dir, files, epoch)
+                })?;
                 payload_records.push((*arch, records));
             }
-            Step::CompileMsi { arch, command, output } => {
-                progress::step("Compiled", &msi_relpath(*arch), || compile_msi(command, output))?;
+            Step::CompileMsi {
+                arch,
+                command,
+                output,
+            } => {
+                progress::step("Compiled", &msi_relpath(*arch), || {
+                    compile_msi(command, output)
+                })?;
             }
             Step::CheckMsi { arch, msi } => {
                 let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
@@ -258,9 +356,19 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     msi_check::check(msi, *arch, &shipped)
                 })?;
             }
-            Step::Archive { arch, zip, folder, entries } => {
-                let entries: Vec<(&str, &Path)> = entries.iter().map(|(n, p)| (n.as_str(), p.as_path())).collect();
-                progress::step("Zipped", &format!("{arch}"), || crate::archive::write_zip(zip, folder, &entries, epoch))?;
+            Step::Archive {
+                arch,
+                zip,
+                folder,
+                entries,
+            } => {
+                let entries: Vec<(&str, &Path)> = entries
+                    .iter()
+                    .map(|(n, p)| (n.as_str(), p.as_path()))
+                    .collect();
+                progress::step("Zipped", &format!("{arch}"), || {
+                    crate::archive::write_zip(zip, folder, &entries, epoch)
+                })?;
             }
             Step::Manifest { path } => {
                 let manifest = build_manifest(ws, plan, scratch.path(), &payload_records, epoch)?;
@@ -270,7 +378,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
             Step::Checksums { path } => {
                 let mut entries = Vec::new();
                 for rel in published_files(plan).filter(|rel| rel != SUMS_NAME) {
-                    entries.push((rel.clone(), checksum::sha256_file(&scratch.path().join(&rel))?));
+                    entries.push((
+                        rel.clone(),
+                        checksum::sha256_file(&scratch.path().join(&rel))?,
+                    ));
                 }
                 fs::write(path, checksum::sums_file(&entries))
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -318,10 +429,13 @@ fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<Vec<Fil
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut records = Vec::new();
     for (from, to) in files {
-        fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
         fsutil::set_mtime(to, epoch)?;
         records.push(FileRecord {
-            path: to.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            path: to
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             size: fs::metadata(to)?.len(),
             sha256: checksum::sha256_file(to)?,
             signed: false,
@@ -334,7 +448,8 @@ fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<Vec<Fil
 /// warning), and the package is then made secure for the public properties.
 fn compile_msi(command: &ToolCommand, output: &Path) -> Result<()> {
     if let Some(parent) = output.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let result = command.output()?;
     let stderr = String::from_utf8_lossy(&result.stderr);
@@ -342,7 +457,11 @@ fn compile_msi(command: &ToolCommand, output: &Path) -> Result<()> {
         let _ = fs::remove_file(output);
         bail!(
             "`{command}` {}; its output:\n{}{}",
-            if result.status.success() { "wrote to stderr, which this build treats as failure" } else { "failed" },
+            if result.status.success() {
+                "wrote to stderr, which this build treats as failure"
+            } else {
+                "failed"
+            },
             String::from_utf8_lossy(&result.stdout),
             stderr
         );
@@ -363,7 +482,9 @@ fn build_manifest(
         for rel in [msi_relpath(*arch), zip_name(plan.version, *arch)] {
             let path = scratch.join(&rel);
             artifacts.push(FileRecord {
-                size: fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.len(),
+                size: fs::metadata(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+                    .len(),
                 sha256: checksum::sha256_file(&path)?,
                 path: rel,
                 signed: false,
@@ -372,7 +493,15 @@ fn build_manifest(
         arches.push(ArchArtifacts {
             arch: *arch,
             artifacts,
-            payload: payload.iter().map(|r| FileRecord { path: r.path.clone(), size: r.size, sha256: r.sha256.clone(), signed: r.signed }).collect(),
+            payload: payload
+                .iter()
+                .map(|r| FileRecord {
+                    path: r.path.clone(),
+                    size: r.size,
+                    sha256: r.sha256.clone(),
+                    signed: r.signed,
+                })
+                .collect(),
         });
     }
     let backend = match plan.backend {
@@ -384,7 +513,10 @@ fn build_manifest(
         version: plan.version.to_string(),
         commit: ws.commit(),
         source_date_epoch: epoch,
-        toolchain: Toolchain { rustc: tool_version("rustc", "-V"), wix_backend: backend },
+        toolchain: Toolchain {
+            rustc: tool_version("rustc", "-V"),
+            wix_backend: backend,
+        },
         signed: false,
         arches,
     })
@@ -392,10 +524,20 @@ fn build_manifest(
 
 fn print_table(report: &DistReport) {
     progress::status("Finished", &format!("dist in {}", report.out_dir.display()));
-    let width = report.artifacts.iter().map(|(p, _, _)| p.len()).max().unwrap_or(8).max(8);
+    let width = report
+        .artifacts
+        .iter()
+        .map(|(p, _, _)| p.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     eprintln!("    {:<width$}  {:>10}  sha256", "artifact", "size");
     for (path, size, hash) in &report.artifacts {
-        eprintln!("    {path:<width$}  {:>10}  {}", progress::human_size(*size), &hash[..12.min(hash.len())]);
+        eprintln!(
+            "    {path:<width$}  {:>10}  {}",
+            progress::human_size(*size),
+            &hash[..12.min(hash.len())]
+        );
     }
 }
 
@@ -426,14 +568,27 @@ mod tests {
     fn kinds(plan: &DistPlan) -> Vec<String> {
         plan.steps
             .iter()
-            .map(|s| format!("{s:?}").split([' ', '{']).next().unwrap_or_default().to_owned())
+            .map(|s| {
+                format!("{s:?}")
+                    .split([' ', '{'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect()
     }
 
     #[test]
     fn plan_orders_steps_per_arch_then_outputs() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
-        let per_arch = ["BuildPayload", "AuditBinaries", "Stage", "CompileMsi", "CheckMsi", "Archive"];
+        let per_arch = [
+            "BuildPayload",
+            "AuditBinaries",
+            "Stage",
+            "CompileMsi",
+            "CheckMsi",
+            "Archive",
+        ];
         let mut expected: Vec<&str> = per_arch.iter().chain(per_arch.iter()).copied().collect();
         expected.extend(["Manifest", "Checksums", "Publish"]);
         assert_eq!(kinds(&plan), expected);
@@ -464,7 +619,9 @@ mod tests {
             match step {
                 Step::CompileMsi { output, .. } => assert!(output.starts_with(&scratch)),
                 Step::Archive { zip, .. } => assert!(zip.starts_with(&scratch)),
-                Step::Manifest { path } | Step::Checksums { path } => assert!(path.starts_with(&scratch)),
+                Step::Manifest { path } | Step::Checksums { path } => {
+                    assert!(path.starts_with(&scratch))
+                }
                 _ => {}
             }
         }
@@ -473,13 +630,17 @@ mod tests {
     #[test]
     fn plan_stages_under_shipped_names() {
         let plan = plan(&ws(), &options(vec![Arch::X64]));
-        let Some(Step::Stage { files, .. }) = plan.steps.iter().find(|s| matches!(s, Step::Stage { .. })) else {
+        let Some(Step::Stage { files, .. }) =
+            plan.steps.iter().find(|s| matches!(s, Step::Stage { .. }))
+        else {
             panic!("no stage step");
         };
         assert_eq!(
             files[0],
             (
-                PathBuf::from("/src/target/x86_64-win7-windows-gnu/release/sspr_credential_provider.dll"),
+                PathBuf::from(
+                    "/src/target/x86_64-win7-windows-gnu/release/sspr_credential_provider.dll"
+                ),
                 PathBuf::from("/src/target/xtask/stage/x64/SsprCredentialProvider.dll")
             )
         );
@@ -504,7 +665,9 @@ mod tests {
     fn compiler_failure_shows_its_output() {
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join(MSI_NAME);
-        let command = ToolCommand::new("sh").arg("-c").arg("echo 'wixl: error: bad XML' >&2; exit 1");
+        let command = ToolCommand::new("sh")
+            .arg("-c")
+            .arg("echo 'wixl: error: bad XML' >&2; exit 1");
         let err = format!("{:#}", compile_msi(&command, &output).unwrap_err());
         assert!(err.contains("failed"), "{err}");
         assert!(err.contains("wixl: error: bad XML"), "{err}");
@@ -515,7 +678,11 @@ mod tests {
         let mut opts = options(vec![Arch::X64]);
         opts.backend = Backend::Wix;
         let plan = plan(&ws(), &opts);
-        let Some(Step::CompileMsi { command, .. }) = plan.steps.iter().find(|s| matches!(s, Step::CompileMsi { .. })) else {
+        let Some(Step::CompileMsi { command, .. }) = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::CompileMsi { .. }))
+        else {
             panic!("no compile step");
         };
         assert_eq!(command.arg_strings()[0], "wix");

@@ -18,7 +18,10 @@ impl ScratchDir {
     /// is created if missing.
     pub fn new_in(parent: &Path, name: &str) -> Result<Self> {
         fs::create_dir_all(parent).with_context(|| {
-            format!("cannot create the output folder {}: choose a writable --out-dir", parent.display())
+            format!(
+                "cannot create the output folder {}: choose a writable --out-dir",
+                parent.display()
+            )
         })?;
         let path = parent.join(name);
         if path.exists() {
@@ -26,7 +29,10 @@ impl ScratchDir {
                 .with_context(|| format!("cannot remove the stale {}", path.display()))?;
         }
         fs::create_dir(&path).with_context(|| {
-            format!("cannot write into the output folder {}: choose a writable --out-dir", parent.display())
+            format!(
+                "cannot write into the output folder {}: choose a writable --out-dir",
+                parent.display()
+            )
         })?;
         Ok(Self { path })
     }
@@ -48,8 +54,13 @@ pub fn publish(from: &Path, to: &Path) -> Result<()> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create the folder {}", parent.display()))?;
     }
-    fs::rename(from, to)
-        .with_context(|| format!("cannot move {} into place at {}", from.display(), to.display()))
+    fs::rename(from, to).with_context(|| {
+        format!(
+            "cannot move {} into place at {}",
+            from.display(),
+            to.display()
+        )
+    })
 }
 
 /// Sets a file's modification time to `epoch` seconds (payload times inside the CAB follow it).
@@ -82,7 +93,10 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let file = root.path().join("not-a-dir");
         fs::write(&file, b"x").unwrap();
-        let err = format!("{:#}", ScratchDir::new_in(&file.join("out"), "x").unwrap_err());
+        let err = format!(
+            "{:#}",
+            ScratchDir::new_in(&file.join("out"), "x").unwrap_err()
+        );
         assert!(err.contains("not-a-dir/out"), "{err}");
         assert!(err.contains("--out-dir"), "{err}");
     }

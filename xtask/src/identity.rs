@@ -22,7 +22,12 @@ pub fn upgrade_code(arch: Arch) -> &'static str {
 /// The ProductCode of `version` for `arch`: a name-based GUID (RFC 9562 version 8) over SHA-256.
 pub fn product_code(arch: Arch, version: ProductVersion) -> String {
     let mut hasher = Sha256::new();
-    for part in ["SsprWindowsLogon ProductCode", upgrade_code(arch), &version.to_string(), arch.name()] {
+    for part in [
+        "SsprWindowsLogon ProductCode",
+        upgrade_code(arch),
+        &version.to_string(),
+        arch.name(),
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
@@ -37,7 +42,14 @@ pub fn product_code(arch: Arch, version: ProductVersion) -> String {
 /// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, upper case, as MSI tables write GUIDs.
 pub fn format_guid(bytes: &[u8; 16]) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-    format!("{{{}-{}-{}-{}-{}}}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{{{}-{}-{}-{}-{}}}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -50,9 +62,15 @@ mod tests {
 
     #[test]
     fn product_code_is_stable_for_the_same_inputs() {
-        assert_eq!(product_code(Arch::X64, v("0.1.0")), product_code(Arch::X64, v("0.1.0")));
+        assert_eq!(
+            product_code(Arch::X64, v("0.1.0")),
+            product_code(Arch::X64, v("0.1.0"))
+        );
         // Pinned: a change here would make a rebuild of a released version a different product.
-        assert_eq!(product_code(Arch::X64, v("0.1.0")), "{ECBFBDC8-FC72-8AD8-A207-F63706CA20D2}");
+        assert_eq!(
+            product_code(Arch::X64, v("0.1.0")),
+            "{ECBFBDC8-FC72-8AD8-A207-F63706CA20D2}"
+        );
     }
 
     #[test]

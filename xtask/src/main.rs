@@ -1,8 +1,8 @@
 //! `cargo xtask`: the project's build tasks. This file only parses the command line and
 //! dispatches; each verb lives in its own module.
 
-mod archive;
 mod arch;
+mod archive;
 mod checksum;
 mod command;
 mod dist;
@@ -89,9 +89,13 @@ fn main() -> ExitCode {
 }
 
 fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
-    let text = args.version.unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned());
+    let text = args
+        .version
+        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned());
     let version = ProductVersion::parse(&text).map_err(|e| anyhow::anyhow!("--version: {e}"))?;
-    let out_dir = args.out_dir.unwrap_or_else(|| Workspace::locate().default_dist_dir());
+    let out_dir = args
+        .out_dir
+        .unwrap_or_else(|| Workspace::locate().default_dist_dir());
     let out_dir = if out_dir.is_absolute() {
         out_dir
     } else {

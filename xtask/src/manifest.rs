@@ -60,7 +60,10 @@ mod tests {
             version: "0.1.0".into(),
             commit: "abc".into(),
             source_date_epoch: 1,
-            toolchain: Toolchain { rustc: "rustc 1.95.0".into(), wix_backend: "wixl 0.101".into() },
+            toolchain: Toolchain {
+                rustc: "rustc 1.95.0".into(),
+                wix_backend: "wixl 0.101".into(),
+            },
             signed: false,
             arches: vec![ArchArtifacts {
                 arch: Arch::X64,

@@ -47,14 +47,62 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
     );
     let settings_key = "SOFTWARE\\SsprWindowsLogon";
     [
-        row(HKCR, &clsid_key, None, "SsprCredentialProvider", "ComRegistration"),
-        row(HKCR, &inproc_key, None, "[#SsprCredentialProviderDll]", "ComRegistration"),
-        row(HKCR, &inproc_key, Some("ThreadingModel"), "Apartment", "ComRegistration"),
-        row(HKLM, &provider_key, None, "SsprCredentialProvider", "ProviderRegistration"),
-        row(HKLM, &provider_key, Some("EnableLogging"), "#[ENABLELOGGING]", "ProviderRegistration"),
-        row(HKLM, settings_key, Some("PortalUrl"), "[PORTALURL]", "Settings"),
-        row(HKLM, settings_key, Some("LinkText"), "[LINKTEXT]", "Settings"),
-        row(HKLM, settings_key, Some("Disabled"), "#[DISABLED]", "Settings"),
+        row(
+            HKCR,
+            &clsid_key,
+            None,
+            "SsprCredentialProvider",
+            "ComRegistration",
+        ),
+        row(
+            HKCR,
+            &inproc_key,
+            None,
+            "[#SsprCredentialProviderDll]",
+            "ComRegistration",
+        ),
+        row(
+            HKCR,
+            &inproc_key,
+            Some("ThreadingModel"),
+            "Apartment",
+            "ComRegistration",
+        ),
+        row(
+            HKLM,
+            &provider_key,
+            None,
+            "SsprCredentialProvider",
+            "ProviderRegistration",
+        ),
+        row(
+            HKLM,
+            &provider_key,
+            Some("EnableLogging"),
+            "#[ENABLELOGGING]",
+            "ProviderRegistration",
+        ),
+        row(
+            HKLM,
+            settings_key,
+            Some("PortalUrl"),
+            "[PORTALURL]",
+            "Settings",
+        ),
+        row(
+            HKLM,
+            settings_key,
+            Some("LinkText"),
+            "[LINKTEXT]",
+            "Settings",
+        ),
+        row(
+            HKLM,
+            settings_key,
+            Some("Disabled"),
+            "#[DISABLED]",
+            "Settings",
+        ),
     ]
     .into_iter()
     .collect()
@@ -75,7 +123,11 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
     let mut package =
         msi::open(path).with_context(|| format!("cannot open {} as an MSI", path.display()))?;
     let summary = package.summary_info();
-    let languages: Vec<String> = summary.languages().iter().map(|l| l.code().to_string()).collect();
+    let languages: Vec<String> = summary
+        .languages()
+        .iter()
+        .map(|l| l.code().to_string())
+        .collect();
     let template = format!("{};{}", summary.arch().unwrap_or(""), languages.join(","));
     let mut registry = BTreeSet::new();
     for r in package.select_rows(msi::Select::table("Registry"))? {
@@ -90,7 +142,10 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
     let components = package
         .select_rows(msi::Select::table("Component"))?
         .map(|r| {
-            (r["Component"].as_str().unwrap_or_default().to_owned(), r["Attributes"].as_int().unwrap_or(0))
+            (
+                r["Component"].as_str().unwrap_or_default().to_owned(),
+                r["Attributes"].as_int().unwrap_or(0),
+            )
         })
         .collect();
     let files = package
@@ -102,7 +157,13 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
         .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
         .and_then(|r| r["Value"].as_str().map(str::to_owned))
         .unwrap_or_default();
-    Ok(PackageFacts { template, registry, components, files, secure_properties })
+    Ok(PackageFacts {
+        template,
+        registry,
+        components,
+        files,
+        secure_properties,
+    })
 }
 
 /// Every way `facts` differs from what an `arch` package must be; empty means accepted.
@@ -123,7 +184,11 @@ pub fn problems(facts: &PackageFacts, arch: Arch, shipped: &[&str]) -> Vec<Strin
         if is_64 != (arch == Arch::X64) {
             problems.push(format!(
                 "component {component} has attributes {attributes}: the 64-bit bit must be {}",
-                if arch == Arch::X64 { "set (Win64=\"yes\")" } else { "clear" }
+                if arch == Arch::X64 {
+                    "set (Win64=\"yes\")"
+                } else {
+                    "clear"
+                }
             ));
         }
     }
@@ -158,14 +223,22 @@ pub fn check(path: &Path, arch: Arch, shipped: &[&str]) -> Result<()> {
 /// Adds the public properties to SecureCustomProperties (wixl ignores `Secure="yes"`), so values
 /// given with a UI reach the server-side install.
 pub fn secure_public_properties(path: &Path) -> Result<()> {
-    let mut package = msi::open_rw(path)
-        .with_context(|| format!("cannot open {} to update SecureCustomProperties", path.display()))?;
+    let mut package = msi::open_rw(path).with_context(|| {
+        format!(
+            "cannot open {} to update SecureCustomProperties",
+            path.display()
+        )
+    })?;
     let current = package
         .select_rows(msi::Select::table("Property"))?
         .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
         .and_then(|r| r["Value"].as_str().map(str::to_owned));
-    let mut names: Vec<String> =
-        current.iter().flat_map(|v| v.split(';')).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut names: Vec<String> = current
+        .iter()
+        .flat_map(|v| v.split(';'))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
     for property in PUBLIC_PROPERTIES {
         if !names.iter().any(|n| n == property) {
             names.push(property.to_owned());
@@ -193,20 +266,28 @@ mod tests {
     use super::*;
 
     fn good_facts(arch: Arch) -> PackageFacts {
-        let bit = if arch == Arch::X64 { COMPONENT_64BIT } else { 0 };
+        let bit = if arch == Arch::X64 {
+            COMPONENT_64BIT
+        } else {
+            0
+        };
         PackageFacts {
             template: arch.msi_template().into(),
             registry: expected_registry_rows(),
             components: vec![("ComRegistration".into(), bit | 4), ("DiagExe".into(), bit)],
             files: ["SsprDiag.exe".to_string()].into_iter().collect(),
-            secure_properties: "WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED".into(),
+            secure_properties: "WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED"
+                .into(),
         }
     }
 
     #[test]
     fn a_correct_package_has_no_problems() {
         for arch in Arch::ALL {
-            assert_eq!(problems(&good_facts(arch), arch, &["SsprDiag.exe"]), Vec::<String>::new());
+            assert_eq!(
+                problems(&good_facts(arch), arch, &["SsprDiag.exe"]),
+                Vec::<String>::new()
+            );
         }
     }
 
@@ -215,7 +296,9 @@ mod tests {
         let mut facts = good_facts(Arch::X64);
         facts.template = "Intel;1033".into();
         facts.components[1].1 = 0;
-        facts.registry.retain(|r| r.name.as_deref() != Some("ThreadingModel"));
+        facts
+            .registry
+            .retain(|r| r.name.as_deref() != Some("ThreadingModel"));
         facts.secure_properties = "ENABLELOGGING".into();
         let found = problems(&facts, Arch::X64, &["SsprDiag.exe", "SsprResetHost.exe"]);
         assert_eq!(found.len(), 7, "{found:#?}");
@@ -223,7 +306,9 @@ mod tests {
         assert!(found[1].contains("ThreadingModel"));
         assert!(found[2].contains("component DiagExe"));
         assert!(found[3].contains("SsprResetHost.exe"));
-        assert!(found[4..].iter().all(|p| p.contains("SecureCustomProperties")));
+        assert!(found[4..]
+            .iter()
+            .all(|p| p.contains("SecureCustomProperties")));
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub fn cargo_build(
     packages: &[&str],
 ) -> ToolCommand {
     let target = arch.rust_target();
-    let mut remaps = vec![format!("\"--remap-path-prefix={}=/sspr\"", workspace.display())];
+    let mut remaps = vec![format!(
+        "\"--remap-path-prefix={}=/sspr\"",
+        workspace.display()
+    )];
     if let Some(home) = cargo_home {
         remaps.push(format!("\"--remap-path-prefix={}=/cargo\"", home.display()));
     }
@@ -105,6 +108,13 @@ mod tests {
     #[test]
     fn shipped_names_are_the_product_names() {
         let names: Vec<_> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
-        assert_eq!(names, ["SsprCredentialProvider.dll", "SsprResetHost.exe", "SsprDiag.exe"]);
+        assert_eq!(
+            names,
+            [
+                "SsprCredentialProvider.dll",
+                "SsprResetHost.exe",
+                "SsprDiag.exe"
+            ]
+        );
     }
 }

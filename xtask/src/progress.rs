@@ -10,7 +10,10 @@ use anyhow::Result;
 pub fn step<T>(verb: &str, what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
     let start = Instant::now();
     let value = work()?;
-    status(verb, &format!("{what} ({:.1}s)", start.elapsed().as_secs_f64()));
+    status(
+        verb,
+        &format!("{what} ({:.1}s)", start.elapsed().as_secs_f64()),
+    );
     Ok(value)
 }
 

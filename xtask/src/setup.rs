@@ -29,7 +29,10 @@ pub struct Prerequisite {
 
 impl Prerequisite {
     const fn apt(tool: &'static str, package: &'static str) -> Self {
-        Self { tool, provider: Provider::Apt(package) }
+        Self {
+            tool,
+            provider: Provider::Apt(package),
+        }
     }
 
     /// One line saying what to install, for a machine where we cannot.
@@ -39,7 +42,9 @@ impl Prerequisite {
                 format!("missing `{}`: install the Debian/Ubuntu package `{package}` (apt-get install {package})", self.tool)
             }
             Provider::Rustup(component) => {
-                format!("missing the Rust component `{component}`: rustup component add {component}")
+                format!(
+                    "missing the Rust component `{component}`: rustup component add {component}"
+                )
             }
         }
     }
@@ -47,7 +52,10 @@ impl Prerequisite {
 
 /// What `cargo xtask dist` needs for `arches`.
 pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
-    let mut needs = vec![Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") }];
+    let mut needs = vec![Prerequisite {
+        tool: "rust-src",
+        provider: Provider::Rustup("rust-src"),
+    }];
     for arch in arches {
         needs.push(Prerequisite::apt(arch.linker(), arch.linker_package()));
     }
@@ -71,14 +79,18 @@ pub fn on_path(program: &str) -> bool {
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH")?;
-    env::split_paths(&path).map(|dir| dir.join(program)).find(|candidate| is_executable(candidate))
+    env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+        path.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
     }
     #[cfg(not(unix))]
     {
@@ -88,11 +100,16 @@ fn is_executable(path: &Path) -> bool {
 
 fn rust_src_installed() -> bool {
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let Ok(output) = ToolCommand::new(rustc).args(["--print", "sysroot"]).output() else {
+    let Ok(output) = ToolCommand::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+    else {
         return false;
     };
     let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    Path::new(&sysroot).join("lib/rustlib/src/rust/library/std/Cargo.toml").is_file()
+    Path::new(&sysroot)
+        .join("lib/rustlib/src/rust/library/std/Cargo.toml")
+        .is_file()
 }
 
 fn is_present(need: &Prerequisite) -> bool {
@@ -103,7 +120,11 @@ fn is_present(need: &Prerequisite) -> bool {
 }
 
 pub fn missing(needs: &[Prerequisite]) -> Vec<Prerequisite> {
-    needs.iter().filter(|need| !is_present(need)).copied().collect()
+    needs
+        .iter()
+        .filter(|need| !is_present(need))
+        .copied()
+        .collect()
 }
 
 /// The commands that install `missing` (apt packages in one `apt-get install`), with `sudo -n`
@@ -131,7 +152,11 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
         .collect();
     packages.dedup();
     if !packages.is_empty() {
-        commands.push(wrap("apt-get").args(["update", "-q"]).env("DEBIAN_FRONTEND", "noninteractive"));
+        commands.push(
+            wrap("apt-get")
+                .args(["update", "-q"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        );
         commands.push(
             wrap("apt-get")
                 .args(["install", "-y", "-q", "--no-install-recommends"])
@@ -151,7 +176,11 @@ fn is_root() -> bool {
 }
 
 fn can_sudo() -> bool {
-    on_path("sudo") && ToolCommand::new("sudo").args(["-n", "true"]).output().is_ok_and(|o| o.status.success())
+    on_path("sudo")
+        && ToolCommand::new("sudo")
+            .args(["-n", "true"])
+            .output()
+            .is_ok_and(|o| o.status.success())
 }
 
 /// Makes sure `needs` are present: installs what is missing when allowed and possible,
@@ -161,11 +190,22 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    let advice = || missing.iter().map(Prerequisite::advice).collect::<Vec<_>>().join("\n");
+    let advice = || {
+        missing
+            .iter()
+            .map(Prerequisite::advice)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     if !allow_install {
-        bail!("{}\n(--no-setup was given, so nothing was installed)", advice());
+        bail!(
+            "{}\n(--no-setup was given, so nothing was installed)",
+            advice()
+        );
     }
-    let needs_apt = missing.iter().any(|n| matches!(n.provider, Provider::Apt(_)));
+    let needs_apt = missing
+        .iter()
+        .any(|n| matches!(n.provider, Provider::Apt(_)));
     let root = is_root();
     if needs_apt && !(on_path("apt-get") && (root || can_sudo())) {
         bail!("{}\n(this machine has no apt-get usable as root or with sudo -n: install these yourself)", advice());
@@ -176,7 +216,18 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
             Provider::Apt(p) | Provider::Rustup(p) => p,
         })
         .collect();
-    progress::status("Installing", &format!("{} (missing: {})", names.join(" "), missing.iter().map(|n| n.tool).collect::<Vec<_>>().join(", ")));
+    progress::status(
+        "Installing",
+        &format!(
+            "{} (missing: {})",
+            names.join(" "),
+            missing
+                .iter()
+                .map(|n| n.tool)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     for command in install_commands(&missing, !root) {
         progress::status("Running", &command.to_string());
         command.run()?;
@@ -185,7 +236,11 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     if !still.is_empty() {
         bail!(
             "installed, but still missing:\n{}",
-            still.iter().map(Prerequisite::advice).collect::<Vec<_>>().join("\n")
+            still
+                .iter()
+                .map(Prerequisite::advice)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     Ok(())
@@ -198,7 +253,10 @@ mod tests {
     #[test]
     fn dist_needs_linkers_for_its_arches_only() {
         let tools: Vec<&str> = for_dist(&[Arch::X86]).iter().map(|n| n.tool).collect();
-        assert_eq!(tools, ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]);
+        assert_eq!(
+            tools,
+            ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]
+        );
     }
 
     #[test]
@@ -214,7 +272,11 @@ mod tests {
             "missing `wixl`: install the Debian/Ubuntu package `wixl` (apt-get install wixl)"
         );
         assert_eq!(
-            Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") }.advice(),
+            Prerequisite {
+                tool: "rust-src",
+                provider: Provider::Rustup("rust-src")
+            }
+            .advice(),
             "missing the Rust component `rust-src`: rustup component add rust-src"
         );
     }
@@ -223,10 +285,16 @@ mod tests {
     fn install_commands_batch_apt_and_use_sudo_when_not_root() {
         let missing = [
             Prerequisite::apt("wixl", "wixl"),
-            Prerequisite { tool: "rust-src", provider: Provider::Rustup("rust-src") },
+            Prerequisite {
+                tool: "rust-src",
+                provider: Provider::Rustup("rust-src"),
+            },
             Prerequisite::apt("msiinfo", "msitools"),
         ];
-        let commands: Vec<String> = install_commands(&missing, true).iter().map(ToString::to_string).collect();
+        let commands: Vec<String> = install_commands(&missing, true)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             commands,
             [
@@ -235,9 +303,14 @@ mod tests {
                 "DEBIAN_FRONTEND=noninteractive sudo -n apt-get install -y -q --no-install-recommends wixl msitools",
             ]
         );
-        let as_root: Vec<String> =
-            install_commands(&missing[..1], false).iter().map(ToString::to_string).collect();
-        assert_eq!(as_root[1], "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl");
+        let as_root: Vec<String> = install_commands(&missing[..1], false)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            as_root[1],
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl"
+        );
     }
 
     #[test]

@@ -19,16 +19,30 @@ use crate::workspace::Workspace;
 /// The versions the upgrade and downgrade tests install: one below, the workspace's, one above.
 pub fn test_versions(current: ProductVersion) -> Result<[ProductVersion; 3]> {
     let previous = if current.build > 0 {
-        ProductVersion { build: current.build - 1, ..current }
+        ProductVersion {
+            build: current.build - 1,
+            ..current
+        }
     } else if current.minor > 0 {
-        ProductVersion { minor: current.minor - 1, build: 9, ..current }
+        ProductVersion {
+            minor: current.minor - 1,
+            build: 9,
+            ..current
+        }
     } else if current.major > 0 {
-        ProductVersion { major: current.major - 1, minor: 9, build: 9 }
+        ProductVersion {
+            major: current.major - 1,
+            minor: 9,
+            build: 9,
+        }
     } else {
         anyhow::bail!("version 0.0.0 has no lower version for the downgrade tests: raise it");
     };
     let next = ProductVersion {
-        build: current.build.checked_add(1).context("patch 65535 has no higher version for the upgrade tests")?,
+        build: current
+            .build
+            .checked_add(1)
+            .context("patch 65535 has no higher version for the upgrade tests")?,
         ..current
     };
     Ok([previous, current, next])
@@ -60,16 +74,29 @@ pub fn run(allow_setup: bool) -> Result<()> {
             setup: false,
             backend: Backend::Wixl,
         };
-        progress::status("Building", &format!("{label} packages ({version}) for the end-to-end suite"));
+        progress::status(
+            "Building",
+            &format!("{label} packages ({version}) for the end-to-end suite"),
+        );
         dist::run(&options)?;
     }
 
     let mut probes: Vec<(Arch, PathBuf)> = Vec::new();
     for arch in Arch::ALL {
         progress::step("Built", &format!("COM probe for {arch}"), || {
-            payload::cargo_build(&ws.cargo, &ws.root, ws.cargo_home.as_deref(), arch, &["sspr-com-probe"]).run()
+            payload::cargo_build(
+                &ws.cargo,
+                &ws.root,
+                ws.cargo_home.as_deref(),
+                arch,
+                &["sspr-com-probe"],
+            )
+            .run()
         })?;
-        probes.push((arch, payload::release_dir(&ws.target_dir, arch).join("sspr-com-probe.exe")));
+        probes.push((
+            arch,
+            payload::release_dir(&ws.target_dir, arch).join("sspr-com-probe.exe"),
+        ));
     }
 
     let suite_started = Instant::now();
@@ -81,7 +108,10 @@ pub fn run(allow_setup: bool) -> Result<()> {
         .env("SSPR_E2E_VERSION_NEXT", versions[2].to_string())
         .cwd(&ws.root);
     for (arch, probe) in &probes {
-        e2e = e2e.env(format!("SSPR_E2E_PROBE_{}", arch.name().to_uppercase()), probe);
+        e2e = e2e.env(
+            format!("SSPR_E2E_PROBE_{}", arch.name().to_uppercase()),
+            probe,
+        );
     }
     e2e.run().context("the end-to-end suite failed")?;
     progress::status(
@@ -105,16 +135,33 @@ mod tests {
 
     #[test]
     fn test_versions_bracket_the_current_one() {
-        assert_eq!(test_versions(v("0.1.0")).unwrap().map(|v| v.to_string()), ["0.0.9", "0.1.0", "0.1.1"]);
-        assert_eq!(test_versions(v("1.2.3")).unwrap().map(|v| v.to_string()), ["1.2.2", "1.2.3", "1.2.4"]);
-        assert_eq!(test_versions(v("2.0.0")).unwrap().map(|v| v.to_string()), ["1.9.9", "2.0.0", "2.0.1"]);
+        assert_eq!(
+            test_versions(v("0.1.0")).unwrap().map(|v| v.to_string()),
+            ["0.0.9", "0.1.0", "0.1.1"]
+        );
+        assert_eq!(
+            test_versions(v("1.2.3")).unwrap().map(|v| v.to_string()),
+            ["1.2.2", "1.2.3", "1.2.4"]
+        );
+        assert_eq!(
+            test_versions(v("2.0.0")).unwrap().map(|v| v.to_string()),
+            ["1.9.9", "2.0.0", "2.0.1"]
+        );
         assert!(test_versions(v("0.0.0")).is_err());
         assert!(test_versions(v("1.0.65535")).is_err());
     }
 
     #[test]
     fn unit_tests_exclude_the_wine_suite() {
-        let ws = Workspace { root: "/r".into(), target_dir: "/r/target".into(), cargo: "cargo".into(), cargo_home: None };
-        assert_eq!(unit_tests(&ws).arg_strings(), ["test", "--workspace", "--locked", "--exclude", "sspr-e2e"]);
+        let ws = Workspace {
+            root: "/r".into(),
+            target_dir: "/r/target".into(),
+            cargo: "cargo".into(),
+            cargo_home: None,
+        };
+        assert_eq!(
+            unit_tests(&ws).arg_strings(),
+            ["test", "--workspace", "--locked", "--exclude", "sspr-e2e"]
+        );
     }
 }

@@ -68,12 +68,18 @@ mod tests {
         let v = ProductVersion::parse("1.2.3").unwrap();
         assert_eq!((v.major, v.minor, v.build), (1, 2, 3));
         assert_eq!(v.to_string(), "1.2.3");
-        assert_eq!(ProductVersion::parse("255.255.65535").unwrap().to_string(), "255.255.65535");
+        assert_eq!(
+            ProductVersion::parse("255.255.65535").unwrap().to_string(),
+            "255.255.65535"
+        );
     }
 
     #[test]
     fn build_metadata_is_dropped() {
-        assert_eq!(ProductVersion::parse("0.1.0+git.abc").unwrap().to_string(), "0.1.0");
+        assert_eq!(
+            ProductVersion::parse("0.1.0+git.abc").unwrap().to_string(),
+            "0.1.0"
+        );
     }
 
     #[test]
@@ -103,7 +109,9 @@ mod tests {
 
     #[test]
     fn refuses_malformed_text() {
-        for bad in ["", "1", "1.2", "1.2.3.4", "a.b.c", "1.-2.3", "1..3", "+1.2.3"] {
+        for bad in [
+            "", "1", "1.2", "1.2.3.4", "a.b.c", "1.-2.3", "1..3", "+1.2.3",
+        ] {
             assert!(ProductVersion::parse(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -33,12 +33,26 @@ pub fn defines(arch: Arch, version: ProductVersion) -> Vec<(String, String)> {
 }
 
 /// `wixl`, run in the staging folder so `File/@Source` stays relative (wixl refuses absolute ones).
-pub fn wixl(wix_dir: &Path, stage_dir: &Path, arch: Arch, version: ProductVersion, output: &Path) -> ToolCommand {
-    let mut command = ToolCommand::new("wixl").arg("-a").arg(arch.name()).arg("-I").arg(wix_dir);
+pub fn wixl(
+    wix_dir: &Path,
+    stage_dir: &Path,
+    arch: Arch,
+    version: ProductVersion,
+    output: &Path,
+) -> ToolCommand {
+    let mut command = ToolCommand::new("wixl")
+        .arg("-a")
+        .arg(arch.name())
+        .arg("-I")
+        .arg(wix_dir);
     for (name, value) in defines(arch, version) {
         command = command.arg("-D").arg(format!("{name}={value}"));
     }
-    command.arg("-o").arg(output).arg(wix_dir.join(PRODUCT_SOURCE)).cwd(stage_dir)
+    command
+        .arg("-o")
+        .arg(output)
+        .arg(wix_dir.join(PRODUCT_SOURCE))
+        .cwd(stage_dir)
 }
 
 /// `cargo wix` on a Windows host, with the binaries already built (`--no-build`). cargo-wix needs
@@ -54,7 +68,13 @@ pub fn cargo_wix(
     output: &Path,
 ) -> ToolCommand {
     let mut command = ToolCommand::new(cargo)
-        .args(["wix", "--no-build", "--nocapture", "--package", "sspr-credential-provider"])
+        .args([
+            "wix",
+            "--no-build",
+            "--nocapture",
+            "--package",
+            "sspr-credential-provider",
+        ])
         .arg("--target")
         .arg(arch.rust_target())
         .arg("--install-version")
@@ -68,7 +88,9 @@ pub fn cargo_wix(
         .arg("--compiler-arg")
         .arg(arch.name());
     for (name, value) in defines(arch, version) {
-        command = command.arg("--compiler-arg").arg(format!("-d{name}={value}"));
+        command = command
+            .arg("--compiler-arg")
+            .arg(format!("-d{name}={value}"));
     }
     command
         .arg("--linker-arg")
@@ -90,7 +112,13 @@ mod tests {
 
     #[test]
     fn wixl_gets_arch_includes_and_defines() {
-        let cmd = wixl(Path::new("/w/wix"), Path::new("/w/stage"), Arch::X64, v(), Path::new("/o/a.msi"));
+        let cmd = wixl(
+            Path::new("/w/wix"),
+            Path::new("/w/stage"),
+            Arch::X64,
+            v(),
+            Path::new("/o/a.msi"),
+        );
         assert_eq!(cmd.program, "wixl");
         assert_eq!(
             cmd.arg_strings(),
@@ -117,7 +145,13 @@ mod tests {
 
     #[test]
     fn wixl_x86_passes_x86() {
-        let cmd = wixl(Path::new("/w"), Path::new("/s"), Arch::X86, v(), Path::new("/o"));
+        let cmd = wixl(
+            Path::new("/w"),
+            Path::new("/s"),
+            Arch::X86,
+            v(),
+            Path::new("/o"),
+        );
         assert_eq!(&cmd.arg_strings()[..2], ["-a", "x86"]);
         assert!(cmd.arg_strings().contains(&"Arch=x86".to_string()));
     }
@@ -134,9 +168,20 @@ mod tests {
             Path::new("C:/out/x.msi"),
         );
         let args = cmd.arg_strings();
-        assert_eq!(&args[..5], ["wix", "--no-build", "--nocapture", "--package", "sspr-credential-provider"]);
-        let pairs: Vec<(&str, &str)> =
-            args.windows(2).map(|w| (w[0].as_str(), w[1].as_str())).collect();
+        assert_eq!(
+            &args[..5],
+            [
+                "wix",
+                "--no-build",
+                "--nocapture",
+                "--package",
+                "sspr-credential-provider"
+            ]
+        );
+        let pairs: Vec<(&str, &str)> = args
+            .windows(2)
+            .map(|w| (w[0].as_str(), w[1].as_str()))
+            .collect();
         for expected in [
             ("--target", "i686-win7-windows-gnu"),
             ("--install-version", "1.2.3"),
@@ -148,7 +193,10 @@ mod tests {
             ("--linker-arg", "C:/stage"),
             ("--output", "C:/out/x.msi"),
         ] {
-            assert!(pairs.contains(&expected), "missing {expected:?} in {args:?}");
+            assert!(
+                pairs.contains(&expected),
+                "missing {expected:?} in {args:?}"
+            );
         }
         let product_code = format!("-dProductCode={}", identity::product_code(Arch::X86, v()));
         assert!(args.contains(&product_code));

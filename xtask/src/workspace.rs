@@ -21,12 +21,18 @@ impl Workspace {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let target_dir = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let target_dir =
+            env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let cargo_home = env::var_os("CARGO_HOME")
             .map(PathBuf::from)
             .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-        Self { root, target_dir, cargo, cargo_home }
+        Self {
+            root,
+            target_dir,
+            cargo,
+            cargo_home,
+        }
     }
 
     pub fn wix_dir(&self) -> PathBuf {
@@ -38,13 +44,21 @@ impl Workspace {
     }
 
     fn git(&self, args: &[&str]) -> Option<String> {
-        let output = ToolCommand::new("git").args(args).cwd(&self.root).output().ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        let output = ToolCommand::new("git")
+            .args(args)
+            .cwd(&self.root)
+            .output()
+            .ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
     /// The commit being built, `unknown` outside a git checkout.
     pub fn commit(&self) -> String {
-        self.git(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into())
+        self.git(&["rev-parse", "HEAD"])
+            .unwrap_or_else(|| "unknown".into())
     }
 
     /// `SOURCE_DATE_EPOCH` if set, else the last commit's time, else 1980-01-01 (the earliest
@@ -69,6 +83,11 @@ pub fn tool_version(program: &str, flag: &str) -> String {
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(|l| l.trim().to_owned()))
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .map(|l| l.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown".into())
 }

@@ -18,7 +18,12 @@ fn stderr(output: &Output) -> String {
 }
 
 fn assert_no_artifacts(out: &Path) {
-    for rel in ["x64/SsprWindowsLogon.PROD.msi", "x86/SsprWindowsLogon.PROD.msi", "SHA256SUMS", "dist-manifest.json"] {
+    for rel in [
+        "x64/SsprWindowsLogon.PROD.msi",
+        "x86/SsprWindowsLogon.PROD.msi",
+        "SHA256SUMS",
+        "dist-manifest.json",
+    ] {
         assert!(!out.join(rel).exists(), "{rel} was written");
     }
 }
@@ -27,11 +32,26 @@ fn assert_no_artifacts(out: &Path) {
 fn a_pre_release_version_is_refused_with_the_reason() {
     let out = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
-    let output = xtask(&["dist", "--version", "1.0.0-rc.1", "--out-dir", dist.to_str().unwrap()], None);
+    let output = xtask(
+        &[
+            "dist",
+            "--version",
+            "1.0.0-rc.1",
+            "--out-dir",
+            dist.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
-    assert!(text.starts_with("error: --version: version `1.0.0-rc.1` is a pre-release"), "{text}");
-    assert!(text.contains("use a plain version such as `1.0.0`"), "{text}");
+    assert!(
+        text.starts_with("error: --version: version `1.0.0-rc.1` is a pre-release"),
+        "{text}"
+    );
+    assert!(
+        text.contains("use a plain version such as `1.0.0`"),
+        "{text}"
+    );
     assert!(!dist.exists());
 }
 
@@ -39,7 +59,11 @@ fn a_pre_release_version_is_refused_with_the_reason() {
 fn an_out_of_range_version_is_refused() {
     let output = xtask(&["dist", "--version", "1.256.0", "--dry-run"], None);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("minor 256 is above 255"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("minor 256 is above 255"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -71,10 +95,26 @@ fn an_unwritable_output_folder_is_named() {
     let file = root.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
     let dist = file.join("dist");
-    let output = xtask(&["dist", "--no-setup", "--arch", "x64", "--out-dir", dist.to_str().unwrap()], None);
+    let output = xtask(
+        &[
+            "dist",
+            "--no-setup",
+            "--arch",
+            "x64",
+            "--out-dir",
+            dist.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
-    assert!(text.contains(&format!("cannot create the output folder {}", dist.display())), "{text}");
+    assert!(
+        text.contains(&format!(
+            "cannot create the output folder {}",
+            dist.display()
+        )),
+        "{text}"
+    );
     assert!(text.contains("choose a writable --out-dir"), "{text}");
     assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
 }
@@ -82,7 +122,16 @@ fn an_unwritable_output_folder_is_named() {
 #[test]
 fn the_wix_backend_is_refused_off_windows_before_building() {
     let out = tempfile::tempdir().unwrap();
-    let output = xtask(&["dist", "--backend", "wix", "--out-dir", out.path().to_str().unwrap()], None);
+    let output = xtask(
+        &[
+            "dist",
+            "--backend",
+            "wix",
+            "--out-dir",
+            out.path().to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("runs only on Windows; on this machine use --backend wixl"));
     assert_no_artifacts(out.path());
@@ -92,10 +141,23 @@ fn the_wix_backend_is_refused_off_windows_before_building() {
 fn dry_run_prints_the_plan_and_builds_nothing() {
     let out = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
-    let output = xtask(&["dist", "--dry-run", "--version", "2.3.4", "--out-dir", dist.to_str().unwrap()], None);
+    let output = xtask(
+        &[
+            "dist",
+            "--dry-run",
+            "--version",
+            "2.3.4",
+            "--out-dir",
+            dist.to_str().unwrap(),
+        ],
+        None,
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.starts_with("dist plan: version 2.3.4, arches x64,x86, backend Wixl"), "{text}");
+    assert!(
+        text.starts_with("dist plan: version 2.3.4, arches x64,x86, backend Wixl"),
+        "{text}"
+    );
     assert!(text.contains("wixl -a x64"), "{text}");
     assert!(text.contains("wixl -a x86"), "{text}");
     assert!(text.contains("-Zbuild-std=std,panic_unwind"), "{text}");

@@ -59,14 +59,26 @@ unsafe fn get_class_object(
     if unsafe { *rclsid } != CLSID_PROVIDER {
         return Err(CLASS_E_CLASSNOTAVAILABLE.into());
     }
-    let factory: IClassFactory = ProviderFactory { _live: LiveObject::new() }.into();
+    let factory: IClassFactory = ProviderFactory {
+        _live: LiveObject::new(),
+    }
+    .into();
     // SAFETY: riid and ppv are non-null; query writes the interface or null.
     unsafe { factory.query(riid, ppv) }.ok()
 }
 
 #[no_mangle]
 pub extern "system" fn DllCanUnloadNow() -> HRESULT {
-    catch_panic(|| if lifetime::can_unload() { S_OK } else { S_FALSE }, || S_FALSE)
+    catch_panic(
+        || {
+            if lifetime::can_unload() {
+                S_OK
+            } else {
+                S_FALSE
+            }
+        },
+        || S_FALSE,
+    )
 }
 
 #[implement(IClassFactory)]
@@ -112,7 +124,10 @@ struct Provider {
 
 impl Provider {
     fn new() -> Self {
-        Self { _live: LiveObject::new(), scenario: std::sync::Mutex::new(None) }
+        Self {
+            _live: LiveObject::new(),
+            scenario: std::sync::Mutex::new(None),
+        }
     }
 
     fn active_scenario(&self) -> Option<UsageScenario> {
@@ -145,7 +160,10 @@ impl ICredentialProvider_Impl for Provider_Impl {
             if !scenario.is_supported() {
                 return Err(E_NOTIMPL.into());
             }
-            let mut slot = self.scenario.lock().map_err(|_| windows_core::Error::from(E_UNEXPECTED))?;
+            let mut slot = self
+                .scenario
+                .lock()
+                .map_err(|_| windows_core::Error::from(E_UNEXPECTED))?;
             *slot = Some(scenario);
             Ok(())
         })
@@ -179,7 +197,8 @@ impl ICredentialProvider_Impl for Provider_Impl {
         index: u32,
     ) -> windows_core::Result<*mut CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR> {
         guarded(|| {
-            let field = fields::descriptor_at(index).ok_or(windows_core::Error::from(E_INVALIDARG))?;
+            let field =
+                fields::descriptor_at(index).ok_or(windows_core::Error::from(E_INVALIDARG))?;
             let label = co_task_wide(field.label)?;
             let descriptor = CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR {
                 dwFieldID: field.id,
@@ -198,7 +217,9 @@ impl ICredentialProvider_Impl for Provider_Impl {
             .cast::<CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR>();
             if out.is_null() {
                 // SAFETY: label came from CoTaskMemAlloc above and is not referenced elsewhere.
-                unsafe { windows::Win32::System::Com::CoTaskMemFree(Some(label.0 as *const c_void)) };
+                unsafe {
+                    windows::Win32::System::Com::CoTaskMemFree(Some(label.0 as *const c_void))
+                };
                 return Err(windows::Win32::Foundation::E_OUTOFMEMORY.into());
             }
             // SAFETY: out is a fresh, suitably sized and aligned CoTaskMemAlloc block.

@@ -21,13 +21,21 @@ pub struct FieldDescriptor {
 
 /// The tile: a title, a short help text and the reset link.
 pub const TILE_FIELDS: [FieldDescriptor; 3] = [
-    FieldDescriptor { id: 0, kind: FieldKind::LargeText, label: "Password reset" },
+    FieldDescriptor {
+        id: 0,
+        kind: FieldKind::LargeText,
+        label: "Password reset",
+    },
     FieldDescriptor {
         id: 1,
         kind: FieldKind::SmallText,
         label: "Forgot your password? Reset it here.",
     },
-    FieldDescriptor { id: 2, kind: FieldKind::CommandLink, label: "Reset password" },
+    FieldDescriptor {
+        id: 2,
+        kind: FieldKind::CommandLink,
+        label: "Reset password",
+    },
 ];
 
 /// The descriptor at `index`, or `None` past the end (the caller answers `E_INVALIDARG`).
@@ -48,7 +56,10 @@ mod tests {
 
     #[test]
     fn out_of_range_is_none() {
-        assert_eq!(descriptor_at(2).map(|f| f.kind), Some(FieldKind::CommandLink));
+        assert_eq!(
+            descriptor_at(2).map(|f| f.kind),
+            Some(FieldKind::CommandLink)
+        );
         assert_eq!(descriptor_at(3), None);
         assert_eq!(descriptor_at(u32::MAX), None);
     }

@@ -2,7 +2,10 @@
 //!
 //! Pure logic (scenarios, fields, object accounting, the panic guard) builds and tests on any
 //! platform; the COM glue in [`com`] is Windows-only and stays thin.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod fields;
 pub mod guard;

@@ -69,7 +69,10 @@ mod tests {
         assert!(can_unload());
         lock_server(false);
         lock_server(true);
-        assert!(!can_unload(), "an unbalanced unlock must not hide a later lock");
+        assert!(
+            !can_unload(),
+            "an unbalanced unlock must not hide a later lock"
+        );
         lock_server(false);
         assert!(can_unload());
     }

@@ -1,7 +1,10 @@
 //! SsprDiag.exe: the admin's checker for password reset at the sign-in screen.
 //!
 //! First cut: the command line. The checks themselves are the diagnostics issue's work.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use clap::Parser;
 

@@ -2,7 +2,10 @@
 //!
 //! First cut: the command line the provider will use, parsed and validated. The locked-down
 //! window itself is the reset-host issue's work.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use clap::Parser;
 
