@@ -1,0 +1,420 @@
+//! The settings model shared by the credential provider and the diagnostics tool: where each
+//! value lives in the registry, how Group Policy overrides it, and the defaults.
+//!
+//! Resolution is pure ([`resolve`] over a [`RegistryRead`]); reading the real registry is the
+//! thin Windows-only [`windows_registry`] module.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+#[cfg(windows)]
+pub mod windows_registry;
+
+/// `HKLM\SOFTWARE\SsprWindowsLogon`: values the MSI writes.
+pub const SETTINGS_KEY: &str = r"SOFTWARE\SsprWindowsLogon";
+/// `HKLM\SOFTWARE\Policies\SsprWindowsLogon`: Group Policy; a value here always wins.
+pub const POLICY_KEY: &str = r"SOFTWARE\Policies\SsprWindowsLogon";
+/// The provider's registration key, where the seed documents `EnableLogging`.
+pub const PROVIDER_KEY: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+
+pub const DEFAULT_PORTAL_URL: &str = "https://passwordreset.microsoftonline.com/";
+pub const DEFAULT_LINK_TEXT: &str = "Reset password";
+/// Windows 7's wording, as the seed shows it.
+pub const DEFAULT_LINK_TEXT_WINDOWS_7: &str = "Forgot password?";
+/// Longest link text shown; longer values are cut (LogonUI lays the link out on one line).
+pub const MAX_LINK_TEXT_CHARS: usize = 64;
+
+/// A registry value as read, reduced to the types the settings use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegValue {
+    Dword(u32),
+    String(String),
+    /// Present but of another type (REG_BINARY, REG_QWORD, ...): ignored with a note.
+    Other(u32),
+}
+
+/// Reads one value under `HKLM\<key>`; `None` when the key or value is absent.
+pub trait RegistryRead {
+    fn read(&self, key: &str, name: &str) -> Option<RegValue>;
+}
+
+/// Where a resolved value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    Settings,
+    Policy,
+    /// The Credential Providers registration key (`EnableLogging`).
+    Registration,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::Settings => "settings",
+            Source::Policy => "policy",
+            Source::Registration => "registration",
+        }
+    }
+}
+
+/// One resolved setting: its value, its origin, and any value that was present but unusable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved<T> {
+    pub value: T,
+    pub source: Source,
+    pub rejected: Vec<String>,
+}
+
+/// The Windows version family, as far as the settings care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowsFamily {
+    Windows7,
+    Windows8OrLater,
+}
+
+impl WindowsFamily {
+    /// From `major.minor` as `RtlGetVersion` reports it (6.1 is Windows 7).
+    pub fn from_version(major: u32, minor: u32) -> Self {
+        if (major, minor) <= (6, 1) {
+            WindowsFamily::Windows7
+        } else {
+            WindowsFamily::Windows8OrLater
+        }
+    }
+}
+
+/// Every setting, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub disabled: Resolved<bool>,
+    pub link_text: Resolved<String>,
+    pub portal_url: Resolved<String>,
+    pub enable_logging: Resolved<bool>,
+    /// Hosts an admin allows in addition to the built-in list (`AllowedHosts`, separated by `;`).
+    pub allowed_hosts: Resolved<Vec<String>>,
+}
+
+fn dword_flag(value: &RegValue) -> Result<bool, String> {
+    match value {
+        RegValue::Dword(0) => Ok(false),
+        RegValue::Dword(1) => Ok(true),
+        RegValue::Dword(n) => Err(format!("DWORD {n} is neither 0 nor 1")),
+        // Admins sometimes write "1" as REG_SZ; accept the two unambiguous spellings.
+        RegValue::String(s) if s.trim() == "0" => Ok(false),
+        RegValue::String(s) if s.trim() == "1" => Ok(true),
+        RegValue::String(s) => Err(format!("string `{s}` is neither 0 nor 1")),
+        RegValue::Other(kind) => Err(format!("registry type {kind} where a DWORD was expected")),
+    }
+}
+
+fn link_text(value: &RegValue) -> Result<String, String> {
+    match value {
+        RegValue::String(s) => {
+            let trimmed: String = s.trim().chars().filter(|c| !c.is_control()).collect();
+            if trimmed.is_empty() {
+                Err("empty text".to_owned())
+            } else {
+                Ok(trimmed.chars().take(MAX_LINK_TEXT_CHARS).collect())
+            }
+        }
+        other => Err(format!("{other:?} where a string was expected")),
+    }
+}
+
+fn portal_url(value: &RegValue) -> Result<String, String> {
+    match value {
+        RegValue::String(s) => {
+            let url = s.trim();
+            let lower = url.to_ascii_lowercase();
+            match lower.strip_prefix("https://") {
+                Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(url.to_owned()),
+                _ => Err(format!("`{url}` is not an https:// URL")),
+            }
+        }
+        other => Err(format!("{other:?} where a string was expected")),
+    }
+}
+
+fn host_list(value: &RegValue) -> Result<Vec<String>, String> {
+    match value {
+        RegValue::String(s) => Ok(s
+            .split([';', ',', ' '])
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()),
+        other => Err(format!("{other:?} where a string was expected")),
+    }
+}
+
+/// Looks a value up in each `(source, key)` in order; the first usable one wins. Unusable values
+/// are recorded and skipped, so a broken policy value falls back rather than disabling reset.
+fn lookup<T>(
+    registry: &dyn RegistryRead,
+    places: &[(Source, &str)],
+    name: &str,
+    parse: impl Fn(&RegValue) -> Result<T, String>,
+    default: T,
+) -> Resolved<T> {
+    let mut rejected = Vec::new();
+    for (source, key) in places {
+        if let Some(raw) = registry.read(key, name) {
+            match parse(&raw) {
+                Ok(value) => {
+                    return Resolved {
+                        value,
+                        source: *source,
+                        rejected,
+                    }
+                }
+                Err(why) => rejected.push(format!("{} {name}: {why}", source.name())),
+            }
+        }
+    }
+    Resolved {
+        value: default,
+        source: Source::Default,
+        rejected,
+    }
+}
+
+/// Resolves every setting: policy, then settings, then the default (`EnableLogging`: policy,
+/// then the registration key).
+pub fn resolve(registry: &dyn RegistryRead, family: WindowsFamily) -> Settings {
+    let ordered = [
+        (Source::Policy, POLICY_KEY),
+        (Source::Settings, SETTINGS_KEY),
+    ];
+    let default_link = match family {
+        WindowsFamily::Windows7 => DEFAULT_LINK_TEXT_WINDOWS_7,
+        WindowsFamily::Windows8OrLater => DEFAULT_LINK_TEXT,
+    };
+    Settings {
+        disabled: lookup(registry, &ordered, "Disabled", dword_flag, false),
+        link_text: lookup(
+            registry,
+            &ordered,
+            "LinkText",
+            link_text,
+            default_link.to_owned(),
+        ),
+        portal_url: lookup(
+            registry,
+            &ordered,
+            "PortalUrl",
+            portal_url,
+            DEFAULT_PORTAL_URL.to_owned(),
+        ),
+        enable_logging: lookup(
+            registry,
+            &[
+                (Source::Policy, POLICY_KEY),
+                (Source::Registration, PROVIDER_KEY),
+            ],
+            "EnableLogging",
+            dword_flag,
+            false,
+        ),
+        allowed_hosts: lookup(registry, &ordered, "AllowedHosts", host_list, Vec::new()),
+    }
+}
+
+/// An in-memory registry for tests and fixtures.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryRegistry {
+    values: Vec<(String, String, RegValue)>,
+}
+
+impl MemoryRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, key: &str, name: &str, value: RegValue) -> Self {
+        self.set(key, name, value);
+        self
+    }
+
+    pub fn set(&mut self, key: &str, name: &str, value: RegValue) {
+        self.values
+            .retain(|(k, n, _)| !(k.eq_ignore_ascii_case(key) && n.eq_ignore_ascii_case(name)));
+        self.values.push((key.to_owned(), name.to_owned(), value));
+    }
+}
+
+impl RegistryRead for MemoryRegistry {
+    fn read(&self, key: &str, name: &str) -> Option<RegValue> {
+        // The registry is case-insensitive in key and value names.
+        self.values
+            .iter()
+            .find(|(k, n, _)| k.eq_ignore_ascii_case(key) && n.eq_ignore_ascii_case(name))
+            .map(|(_, _, v)| v.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> RegValue {
+        RegValue::String(text.to_owned())
+    }
+
+    #[test]
+    fn defaults_on_an_empty_registry() {
+        let settings = resolve(&MemoryRegistry::new(), WindowsFamily::Windows8OrLater);
+        assert!(!settings.disabled.value);
+        assert_eq!(settings.disabled.source, Source::Default);
+        assert_eq!(settings.link_text.value, "Reset password");
+        assert_eq!(settings.portal_url.value, DEFAULT_PORTAL_URL);
+        assert!(!settings.enable_logging.value);
+        assert!(settings.allowed_hosts.value.is_empty());
+    }
+
+    #[test]
+    fn windows_7_gets_its_own_wording() {
+        assert_eq!(WindowsFamily::from_version(6, 1), WindowsFamily::Windows7);
+        assert_eq!(
+            WindowsFamily::from_version(6, 3),
+            WindowsFamily::Windows8OrLater
+        );
+        assert_eq!(
+            WindowsFamily::from_version(10, 0),
+            WindowsFamily::Windows8OrLater
+        );
+        let settings = resolve(&MemoryRegistry::new(), WindowsFamily::Windows7);
+        assert_eq!(settings.link_text.value, "Forgot password?");
+    }
+
+    #[test]
+    fn settings_beat_defaults_and_policy_beats_settings() {
+        let registry = MemoryRegistry::new()
+            .with(SETTINGS_KEY, "LinkText", s("From settings"))
+            .with(SETTINGS_KEY, "PortalUrl", s("https://sspr.example.test/"))
+            .with(SETTINGS_KEY, "Disabled", RegValue::Dword(0))
+            .with(POLICY_KEY, "Disabled", RegValue::Dword(1));
+        let settings = resolve(&registry, WindowsFamily::Windows8OrLater);
+        assert_eq!(
+            (settings.link_text.value.as_str(), settings.link_text.source),
+            ("From settings", Source::Settings)
+        );
+        assert_eq!(settings.portal_url.value, "https://sspr.example.test/");
+        assert_eq!(
+            (settings.disabled.value, settings.disabled.source),
+            (true, Source::Policy)
+        );
+    }
+
+    #[test]
+    fn policy_wins_even_when_it_enables() {
+        let registry = MemoryRegistry::new()
+            .with(SETTINGS_KEY, "Disabled", RegValue::Dword(1))
+            .with(POLICY_KEY, "Disabled", RegValue::Dword(0));
+        let settings = resolve(&registry, WindowsFamily::Windows8OrLater);
+        assert_eq!(
+            (settings.disabled.value, settings.disabled.source),
+            (false, Source::Policy)
+        );
+    }
+
+    #[test]
+    fn unusable_values_fall_through_and_are_recorded() {
+        let registry = MemoryRegistry::new()
+            .with(POLICY_KEY, "PortalUrl", s("http://downgrade.example.test/"))
+            .with(SETTINGS_KEY, "PortalUrl", s("https://sspr.example.test/"))
+            .with(POLICY_KEY, "Disabled", RegValue::Dword(7))
+            .with(SETTINGS_KEY, "LinkText", s("   "));
+        let settings = resolve(&registry, WindowsFamily::Windows8OrLater);
+        assert_eq!(settings.portal_url.value, "https://sspr.example.test/");
+        assert_eq!(settings.portal_url.source, Source::Settings);
+        assert_eq!(
+            settings.portal_url.rejected,
+            ["policy PortalUrl: `http://downgrade.example.test/` is not an https:// URL"]
+        );
+        assert_eq!(
+            (settings.disabled.value, settings.disabled.source),
+            (false, Source::Default)
+        );
+        assert_eq!(
+            settings.disabled.rejected,
+            ["policy Disabled: DWORD 7 is neither 0 nor 1"]
+        );
+        assert_eq!(settings.link_text.value, "Reset password");
+        assert_eq!(
+            settings.link_text.rejected,
+            ["settings LinkText: empty text"]
+        );
+    }
+
+    #[test]
+    fn enable_logging_lives_under_the_provider_key() {
+        let registry =
+            MemoryRegistry::new().with(PROVIDER_KEY, "EnableLogging", RegValue::Dword(1));
+        let settings = resolve(&registry, WindowsFamily::Windows8OrLater);
+        assert_eq!(
+            (
+                settings.enable_logging.value,
+                settings.enable_logging.source
+            ),
+            (true, Source::Registration)
+        );
+        let registry = registry.with(POLICY_KEY, "EnableLogging", RegValue::Dword(0));
+        assert!(
+            !resolve(&registry, WindowsFamily::Windows8OrLater)
+                .enable_logging
+                .value
+        );
+    }
+
+    #[test]
+    fn string_flags_and_other_types() {
+        let registry = MemoryRegistry::new()
+            .with(SETTINGS_KEY, "Disabled", s(" 1 "))
+            .with(PROVIDER_KEY, "EnableLogging", RegValue::Other(3));
+        let settings = resolve(&registry, WindowsFamily::Windows8OrLater);
+        assert!(settings.disabled.value);
+        assert!(!settings.enable_logging.value);
+        assert_eq!(
+            settings.enable_logging.rejected,
+            ["registration EnableLogging: registry type 3 where a DWORD was expected"]
+        );
+    }
+
+    #[test]
+    fn link_text_is_cleaned_and_bounded() {
+        let long = "x".repeat(200);
+        let registry =
+            MemoryRegistry::new().with(SETTINGS_KEY, "LinkText", s(&format!("  Reset\u{7}{long}")));
+        let text = resolve(&registry, WindowsFamily::Windows8OrLater)
+            .link_text
+            .value;
+        assert!(text.starts_with("Resetx"));
+        assert_eq!(text.chars().count(), MAX_LINK_TEXT_CHARS);
+    }
+
+    #[test]
+    fn allowed_hosts_split_and_lowercase() {
+        let registry = MemoryRegistry::new().with(
+            POLICY_KEY,
+            "AllowedHosts",
+            s("Login.Contoso.com; sso.contoso.com,,"),
+        );
+        let hosts = resolve(&registry, WindowsFamily::Windows8OrLater).allowed_hosts;
+        assert_eq!(hosts.value, ["login.contoso.com", "sso.contoso.com"]);
+        assert_eq!(hosts.source, Source::Policy);
+    }
+
+    #[test]
+    fn names_are_case_insensitive() {
+        let registry =
+            MemoryRegistry::new().with(&SETTINGS_KEY.to_uppercase(), "linktext", s("Hi"));
+        assert_eq!(
+            resolve(&registry, WindowsFamily::Windows8OrLater)
+                .link_text
+                .value,
+            "Hi"
+        );
+    }
+}
