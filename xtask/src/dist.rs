@@ -17,6 +17,7 @@ use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
 use crate::payload::{self, PAYLOAD};
 use crate::progress;
+use crate::repro;
 use crate::setup;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
@@ -347,7 +348,8 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 output,
             } => {
                 progress::step("Compiled", &msi_relpath(*arch), || {
-                    compile_msi(command, output)
+                    compile_msi(command, output)?;
+                    repro::pin_package(output, epoch).map(drop)
                 })?;
             }
             Step::CheckMsi { arch, msi } => {

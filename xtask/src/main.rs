@@ -13,6 +13,7 @@ mod manifest;
 mod msi_check;
 mod payload;
 mod progress;
+mod repro;
 mod setup;
 mod test_suite;
 mod version;

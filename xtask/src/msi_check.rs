@@ -125,8 +125,8 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
     let summary = package.summary_info();
     let languages: Vec<String> = summary
         .languages()
-        .iter()
-        .map(|l| l.code().to_string())
+        .into_iter()
+        .map(|l| u16::from(l).to_string())
         .collect();
     let template = format!("{};{}", summary.arch().unwrap_or(""), languages.join(","));
     let mut registry = BTreeSet::new();

@@ -1,0 +1,216 @@
+//! The built MSIs read back with the `msi` crate: the exact Registry, File, Component, Property
+//! and LaunchCondition rows of both packages (what wixl wrote, not what the sources say).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+
+fn package_path(arch: &str) -> PathBuf {
+    let dist = std::env::var_os("SSPR_E2E_DIST")
+        .expect("SSPR_E2E_DIST is not set: run `cargo xtask test`, which builds the MSIs first");
+    PathBuf::from(dist)
+        .join("current")
+        .join(arch)
+        .join("SsprWindowsLogon.PROD.msi")
+}
+
+fn open(arch: &str) -> msi::Package<std::fs::File> {
+    let path = package_path(arch);
+    msi::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+}
+
+fn text(value: &msi::Value) -> String {
+    match value {
+        msi::Value::Null => String::new(),
+        msi::Value::Int(n) => n.to_string(),
+        msi::Value::Str(s) => s.clone(),
+    }
+}
+
+/// Every row of `table` as `col=value` strings joined by `|`, leaving out `skip` columns.
+fn rows(package: &mut msi::Package<std::fs::File>, table: &str, skip: &[&str]) -> BTreeSet<String> {
+    let columns: Vec<String> = package
+        .get_table(table)
+        .unwrap_or_else(|| panic!("no {table} table"))
+        .columns()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .filter(|name| !skip.contains(&name.as_str()))
+        .collect();
+    package
+        .select_rows(msi::Select::table(table))
+        .unwrap()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| text(&row[c.as_str()]))
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
+fn set(items: &[String]) -> BTreeSet<String> {
+    items.iter().cloned().collect()
+}
+
+fn registry_rows() -> BTreeSet<String> {
+    let provider = format!(
+        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
+    );
+    set(&[
+        format!("0|CLSID\\{CLSID}||SsprCredentialProvider|ComRegistration"),
+        format!("0|CLSID\\{CLSID}\\InprocServer32||[#SsprCredentialProviderDll]|ComRegistration"),
+        format!("0|CLSID\\{CLSID}\\InprocServer32|ThreadingModel|Apartment|ComRegistration"),
+        format!("2|{provider}||SsprCredentialProvider|ProviderRegistration"),
+        format!("2|{provider}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration"),
+        "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
+        "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
+        "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),
+    ])
+}
+
+#[test]
+fn registry_rows_are_exact_in_both_packages() {
+    for arch in ["x64", "x86"] {
+        let mut package = open(arch);
+        // The Registry column is a key wixl generates from a hash; the rest is the contract.
+        assert_eq!(
+            rows(&mut package, "Registry", &["Registry"]),
+            registry_rows(),
+            "{arch}"
+        );
+    }
+}
+
+#[test]
+fn summary_template_names_the_platform() {
+    assert_eq!(open("x64").summary_info().arch(), Some("x64"));
+    assert_eq!(open("x86").summary_info().arch(), Some("Intel"));
+    for arch in ["x64", "x86"] {
+        let languages: Vec<u16> = open(arch)
+            .summary_info()
+            .languages()
+            .into_iter()
+            .map(u16::from)
+            .collect();
+        assert_eq!(languages, [1033], "{arch}");
+    }
+}
+
+#[test]
+fn components_are_64_bit_exactly_in_the_x64_package() {
+    let x64 = set(&[
+        "CredentialProviderDll|{B52DDFF6-0978-4838-82E5-ED99E4841A67}|INSTALLFOLDER|256||SsprCredentialProviderDll".into(),
+        "ResetHostExe|{1F2FB92F-2A21-413A-924D-A663EF90783B}|INSTALLFOLDER|256||SsprResetHostExe".into(),
+        "DiagExe|{080D07FA-2560-4CC5-A91B-C4BFF4A94962}|INSTALLFOLDER|256||SsprDiagExe".into(),
+        "ComRegistration|{510510EF-026B-40BE-855D-7B0204961650}|INSTALLFOLDER|260||reg".into(),
+        "ProviderRegistration|{9429C783-490E-4A00-AB43-2EA393D100F1}|INSTALLFOLDER|260||reg".into(),
+        "Settings|{3926FCDA-875B-4B7B-8977-43A7C5A0DF9A}|INSTALLFOLDER|260||reg".into(),
+    ]);
+    let x86 = set(&[
+        "CredentialProviderDll|{6D018321-F32D-4614-83E2-A39BC6571E61}|INSTALLFOLDER|0||SsprCredentialProviderDll".into(),
+        "ResetHostExe|{E50596B9-AF8B-498F-888E-419B3CE051C4}|INSTALLFOLDER|0||SsprResetHostExe".into(),
+        "DiagExe|{A0A6904C-A5A3-43AC-909E-54A4F7E72B39}|INSTALLFOLDER|0||SsprDiagExe".into(),
+        "ComRegistration|{21CD03C9-61F0-40DF-A096-4495638F19C9}|INSTALLFOLDER|4||reg".into(),
+        "ProviderRegistration|{FF191B68-5F2F-410A-BD70-5D1280356F59}|INSTALLFOLDER|4||reg".into(),
+        "Settings|{3C48E0F3-3E05-4595-A865-1B263217FA29}|INSTALLFOLDER|4||reg".into(),
+    ]);
+    for (arch, expected) in [("x64", x64), ("x86", x86)] {
+        let mut package = open(arch);
+        // A registry key path is a generated `reg<hash>` id: compare its prefix only.
+        let found: BTreeSet<String> = rows(&mut package, "Component", &[])
+            .into_iter()
+            .map(|row| match row.rsplit_once("|reg") {
+                Some((head, _)) => format!("{head}|reg"),
+                None => row,
+            })
+            .collect();
+        assert_eq!(found, expected, "{arch}");
+    }
+}
+
+#[test]
+fn files_are_the_three_binaries() {
+    for arch in ["x64", "x86"] {
+        let mut package = open(arch);
+        let found = rows(&mut package, "File", &["FileSize"]);
+        assert_eq!(
+            found,
+            set(&[
+                "SsprCredentialProviderDll|CredentialProviderDll|SsprCredentialProvider.dll|||512|1".into(),
+                "SsprResetHostExe|ResetHostExe|SsprResetHost.exe|||512|2".into(),
+                "SsprDiagExe|DiagExe|SsprDiag.exe|||512|3".into(),
+            ]),
+            "{arch}"
+        );
+        for row in package.select_rows(msi::Select::table("File")).unwrap() {
+            assert!(
+                row["FileSize"].as_int().unwrap_or(0) > 100_000,
+                "{arch}: tiny {}",
+                text(&row["FileName"])
+            );
+        }
+    }
+}
+
+#[test]
+fn properties_are_exact() {
+    let upgrade_codes = [
+        ("x64", "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}"),
+        ("x86", "{9B2E6A41-3C7F-4D18-B5E2-7A0C9F4D6E25}"),
+    ];
+    let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
+        .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");
+    let mut product_codes = Vec::new();
+    for (arch, upgrade_code) in upgrade_codes {
+        let mut package = open(arch);
+        let all = rows(&mut package, "Property", &[]);
+        let product_code = all
+            .iter()
+            .find_map(|r| r.strip_prefix("ProductCode|"))
+            .expect("ProductCode row")
+            .to_owned();
+        assert_eq!(product_code.len(), 38, "{product_code}");
+        let expected = set(&[
+            "ALLUSERS|1".into(),
+            "ARPHELPLINK|https://github.com/ssprwindowslogon/ssprwindowslogon#readme".into(),
+            "ARPNOMODIFY|1".into(),
+            "ARPURLINFOABOUT|https://github.com/ssprwindowslogon/ssprwindowslogon".into(),
+            "Manufacturer|SsprWindowsLogon project".into(),
+            format!("ProductCode|{product_code}"),
+            "ProductLanguage|1033".into(),
+            "ProductName|SsprWindowsLogon".into(),
+            format!("ProductVersion|{version}"),
+            "SecureCustomProperties|WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED".into(),
+            format!("UpgradeCode|{upgrade_code}"),
+        ]);
+        assert_eq!(all, expected, "{arch}");
+        product_codes.push(product_code);
+    }
+    assert_ne!(product_codes[0], product_codes[1]);
+}
+
+#[test]
+fn launch_conditions_are_exact() {
+    let common = [
+        "NOT WIX_DOWNGRADE_DETECTED|A newer version of SsprWindowsLogon is already installed. Uninstall it first to install this older version.",
+        "Privileged|Installing SsprWindowsLogon needs administrator rights. Run msiexec from an elevated prompt.",
+        "Installed OR ENABLELOGGING = \"0\" OR ENABLELOGGING = \"1\"|ENABLELOGGING must be 0 or 1.",
+        "Installed OR DISABLED = \"0\" OR DISABLED = \"1\"|DISABLED must be 0 or 1.",
+    ];
+    let mut x64: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x64.push("Installed OR VersionNT64 >= 601|This SsprWindowsLogon package is for 64-bit Windows 7 or later.".into());
+    let mut x86: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x86.push("Installed OR VersionNT >= 601|This SsprWindowsLogon package is for 32-bit Windows 7 or later.".into());
+    x86.push("Installed OR NOT VersionNT64|This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.".into());
+    for (arch, expected) in [("x64", x64), ("x86", x86)] {
+        let mut package = open(arch);
+        assert_eq!(
+            rows(&mut package, "LaunchCondition", &[]),
+            set(&expected),
+            "{arch}"
+        );
+    }
+}
