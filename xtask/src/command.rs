@@ -9,12 +9,15 @@ use std::process::{Command, Output};
 use anyhow::{bail, Context, Result};
 
 /// One external program invocation: every argument is one argv entry, no shell in between.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// (`Debug` is not derived: it would print redacted values.)
+#[derive(Clone, PartialEq, Eq)]
 pub struct ToolCommand {
     pub program: OsString,
     pub args: Vec<OsString>,
     pub env: Vec<(OsString, OsString)>,
     pub cwd: Option<PathBuf>,
+    /// Values never shown when the command is printed (a password signtool takes as `/p`).
+    pub redacted: Vec<String>,
 }
 
 impl ToolCommand {
@@ -24,6 +27,7 @@ impl ToolCommand {
             args: Vec::new(),
             env: Vec::new(),
             cwd: None,
+            redacted: Vec::new(),
         }
     }
 
@@ -43,6 +47,13 @@ impl ToolCommand {
 
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn redact(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            self.redacted.push(secret.to_owned());
+        }
         self
     }
 
@@ -92,6 +103,12 @@ impl ToolCommand {
     }
 }
 
+impl fmt::Debug for ToolCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ToolCommand({self})")
+    }
+}
+
 /// Shell-like rendering, for `--dry-run` and error messages only (never executed by a shell).
 impl fmt::Display for ToolCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,7 +125,11 @@ impl fmt::Display for ToolCommand {
         }
         write!(f, "{}", quote(&self.program.to_string_lossy()))?;
         for arg in &self.args {
-            write!(f, " {}", quote(&arg.to_string_lossy()))?;
+            let mut text = arg.to_string_lossy().into_owned();
+            for secret in &self.redacted {
+                text = text.replace(secret.as_str(), "***");
+            }
+            write!(f, " {}", quote(&text))?;
         }
         if self.cwd.is_some() {
             write!(f, ")")?;

@@ -19,6 +19,7 @@ use crate::payload::{self, PAYLOAD};
 use crate::progress;
 use crate::repro;
 use crate::setup;
+use crate::sign::{self, SigningConfig};
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
@@ -34,6 +35,8 @@ pub struct DistOptions {
     pub dry_run: bool,
     pub setup: bool,
     pub backend: Backend,
+    /// `None`: an unsigned build (the manifest says so).
+    pub signing: Option<SigningConfig>,
 }
 
 /// One step of a dist build.
@@ -57,6 +60,17 @@ pub enum Step {
         arch: Arch,
         command: ToolCommand,
         output: PathBuf,
+    },
+    /// Authenticode-sign these files in place (what is signed is decided by
+    /// [`sign::is_signable`]).
+    Sign {
+        arch: Arch,
+        files: Vec<PathBuf>,
+    },
+    /// Verify every signature made for this arch; any failure fails the build.
+    VerifySignatures {
+        arch: Arch,
+        files: Vec<PathBuf>,
     },
     CheckMsi {
         arch: Arch,
@@ -88,6 +102,7 @@ pub struct DistPlan {
     pub backend: Backend,
     pub out_dir: PathBuf,
     pub scratch_name: String,
+    pub signing: Option<SigningConfig>,
     pub steps: Vec<Step>,
 }
 
@@ -127,14 +142,26 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
                 .map(|p| (release.join(p.built_name), p.exports))
                 .collect(),
         });
+        let staged: Vec<(PathBuf, PathBuf)> = PAYLOAD
+            .iter()
+            .map(|p| (release.join(p.built_name), stage_dir.join(p.shipped_name)))
+            .collect();
+        let signable: Vec<PathBuf> = staged
+            .iter()
+            .map(|(_, to)| to.clone())
+            .filter(|path| sign::is_signable(path))
+            .collect();
         steps.push(Step::Stage {
             arch,
             dir: stage_dir.clone(),
-            files: PAYLOAD
-                .iter()
-                .map(|p| (release.join(p.built_name), stage_dir.join(p.shipped_name)))
-                .collect(),
+            files: staged,
         });
+        if options.signing.is_some() {
+            steps.push(Step::Sign {
+                arch,
+                files: signable.clone(),
+            });
+        }
         let msi = scratch.join(msi_relpath(arch));
         let command = match options.backend {
             Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi),
@@ -153,6 +180,15 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
             command,
             output: msi.clone(),
         });
+        if options.signing.is_some() {
+            steps.push(Step::Sign {
+                arch,
+                files: vec![msi.clone()],
+            });
+            let mut all = signable;
+            all.push(msi.clone());
+            steps.push(Step::VerifySignatures { arch, files: all });
+        }
         steps.push(Step::CheckMsi {
             arch,
             msi: msi.clone(),
@@ -190,6 +226,7 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
         backend: options.backend,
         out_dir: options.out_dir.clone(),
         scratch_name,
+        signing: options.signing.clone(),
         steps,
     }
 }
@@ -209,6 +246,10 @@ impl Step {
                 names(&files.iter().map(|(_, to)| to.clone()).collect::<Vec<_>>())
             ),
             Step::CompileMsi { arch, command, .. } => format!("compile MSI ({arch}): {command}"),
+            Step::Sign { arch, files } => format!("sign ({arch}): {}", names(files)),
+            Step::VerifySignatures { arch, files } => {
+                format!("verify signatures ({arch}): {}", names(files))
+            }
             Step::CheckMsi { arch, msi } => {
                 format!(
                     "check MSI ({arch}): summary {}, registry rows, components, files of {}",
@@ -305,7 +346,12 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     let scratch = ScratchDir::new_in(&plan.out_dir, &plan.scratch_name)?;
     let epoch = ws.source_date_epoch()?;
     let allowed = imports::Win7Imports::tracked()?;
-    let mut payload_records: Vec<(Arch, Vec<FileRecord>)> = Vec::new();
+    // The key is opened before anything is built: a wrong password or an expired certificate
+    // fails in a second, not after minutes of compiling.
+    let signer = match &plan.signing {
+        Some(config) => Some(Signer::prepare(config, scratch.path(), epoch)?),
+        None => None,
+    };
     let mut report = DistReport {
         out_dir: plan.out_dir.clone(),
         artifacts: Vec::new(),
@@ -337,10 +383,27 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 })?;
             }
             Step::Stage { arch, dir, files } => {
-                let records = progress::step("Staged", &format!("{arch} payload"), || {
+                progress::step("Staged", &format!("{arch} payload"), || {
                     stage(dir, files, epoch)
                 })?;
-                payload_records.push((*arch, records));
+            }
+            Step::Sign { arch, files } => {
+                let signer = signer
+                    .as_ref()
+                    .context("a signing step without a signing key")?;
+                progress::step("Signed", &format!("{arch}: {}", names(files)), || {
+                    files.iter().try_for_each(|file| signer.sign(file))
+                })?;
+            }
+            Step::VerifySignatures { arch, files } => {
+                let signer = signer
+                    .as_ref()
+                    .context("a verify step without a signing key")?;
+                progress::step(
+                    "Verified",
+                    &format!("{} {arch} signatures", files.len()),
+                    || files.iter().try_for_each(|file| signer.verify(file)),
+                )?;
             }
             Step::CompileMsi {
                 arch,
@@ -373,7 +436,8 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 })?;
             }
             Step::Manifest { path } => {
-                let manifest = build_manifest(ws, plan, scratch.path(), &payload_records, epoch)?;
+                let certificate = signer.as_ref().map(|s| &s.certificate);
+                let manifest = build_manifest(ws, plan, scratch.path(), certificate, epoch)?;
                 fs::write(path, manifest.to_json())
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
@@ -424,26 +488,93 @@ fn published_files(plan: &DistPlan) -> impl Iterator<Item = String> + '_ {
 
 /// Copies the built binaries under their shipped names, pins their times (they end up in the
 /// CAB) and records size and hash.
-fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<Vec<FileRecord>> {
+fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<()> {
     if dir.exists() {
         fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut records = Vec::new();
     for (from, to) in files {
         fs::copy(from, to)
             .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
         fsutil::set_mtime(to, epoch)?;
-        records.push(FileRecord {
-            path: to
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-            size: fs::metadata(to)?.len(),
-            sha256: checksum::sha256_file(to)?,
-            signed: false,
-        });
     }
-    Ok(records)
+    Ok(())
+}
+
+/// The signing key, opened and checked, and the private file its secret is passed in.
+struct Signer {
+    config: SigningConfig,
+    certificate: sign::CertificateInfo,
+    secret_file: Option<sign::SecretFile>,
+    epoch: u64,
+}
+
+impl Signer {
+    fn prepare(config: &SigningConfig, scratch: &Path, epoch: u64) -> Result<Self> {
+        let certificate = sign::check_key(config, scratch)?;
+        let secret_file = match config.secret() {
+            Some(secret) => Some(sign::SecretFile::write(scratch, secret)?),
+            None => None,
+        };
+        progress::status(
+            "Signing",
+            &format!(
+                "with {} (sha256 {})",
+                certificate.subject, certificate.sha256
+            ),
+        );
+        let mut config = config.clone();
+        if config.timestamp_url.is_none() {
+            config.signing_time = Some(epoch);
+        }
+        Ok(Self {
+            config,
+            certificate,
+            secret_file,
+            epoch,
+        })
+    }
+
+    fn sign(&self, file: &Path) -> Result<()> {
+        let password_file = self.secret_file.as_ref().map(sign::SecretFile::path);
+        sign::sign_file(&self.config, password_file, file)?;
+        // Signing writes a new file; pin its time again (staged files' times go into the CAB).
+        fsutil::set_mtime(file, self.epoch)
+    }
+
+    fn verify(&self, file: &Path) -> Result<()> {
+        sign::verify_file(&self.config, file)
+    }
+}
+
+/// (arch, shipped binaries as staged) from the plan's stage steps.
+fn staged_files(plan: &DistPlan) -> Vec<(Arch, Vec<PathBuf>)> {
+    plan.steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Stage { arch, files, .. } => {
+                Some((*arch, files.iter().map(|(_, to)| to.clone()).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn file_record(
+    path: &Path,
+    rel: String,
+    certificate: Option<&sign::CertificateInfo>,
+) -> Result<FileRecord> {
+    let signed = certificate.filter(|_| sign::is_signable(path));
+    Ok(FileRecord {
+        size: fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len(),
+        sha256: checksum::sha256_file(path)?,
+        path: rel,
+        signed: signed.is_some(),
+        certificate_sha256: signed.map(|c| c.sha256.clone()),
+    })
 }
 
 /// Runs the WiX compiler; any stderr output counts as failure (wixl drops rows with only a
@@ -475,40 +606,31 @@ fn build_manifest(
     ws: &Workspace,
     plan: &DistPlan,
     scratch: &Path,
-    payload_records: &[(Arch, Vec<FileRecord>)],
+    certificate: Option<&sign::CertificateInfo>,
     epoch: u64,
 ) -> Result<DistManifest> {
     let mut arches = Vec::new();
-    for (arch, payload) in payload_records {
+    for (arch, staged) in staged_files(plan) {
         let mut artifacts = Vec::new();
-        for rel in [msi_relpath(*arch), zip_name(plan.version, *arch)] {
-            let path = scratch.join(&rel);
-            artifacts.push(FileRecord {
-                size: fs::metadata(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?
-                    .len(),
-                sha256: checksum::sha256_file(&path)?,
-                path: rel,
-                signed: false,
-            });
+        for rel in [msi_relpath(arch), zip_name(plan.version, arch)] {
+            artifacts.push(file_record(&scratch.join(&rel), rel, certificate)?);
+        }
+        let mut payload = Vec::new();
+        for path in &staged {
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            payload.push(file_record(path, name, certificate)?);
         }
         arches.push(ArchArtifacts {
-            arch: *arch,
+            arch,
             artifacts,
-            payload: payload
-                .iter()
-                .map(|r| FileRecord {
-                    path: r.path.clone(),
-                    size: r.size,
-                    sha256: r.sha256.clone(),
-                    signed: r.signed,
-                })
-                .collect(),
+            payload,
         });
     }
     let backend = match plan.backend {
-        Backend::Wixl => format!("wixl {}", tool_version("wixl", "--version")),
-        Backend::Wix => tool_version(&ws.cargo, "wix --version"),
+        Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
+        Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
     };
     Ok(DistManifest {
         name: "SsprWindowsLogon",
@@ -516,10 +638,11 @@ fn build_manifest(
         commit: ws.commit(),
         source_date_epoch: epoch,
         toolchain: Toolchain {
-            rustc: tool_version("rustc", "-V"),
+            rustc: tool_version("rustc", &["-V"]),
             wix_backend: backend,
         },
-        signed: false,
+        signed: certificate.is_some(),
+        certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
     })
 }
@@ -564,6 +687,7 @@ mod tests {
             dry_run: true,
             setup: false,
             backend: Backend::Wixl,
+            signing: None,
         }
     }
 

@@ -15,6 +15,7 @@ mod payload;
 mod progress;
 mod repro;
 mod setup;
+mod sign;
 mod test_suite;
 mod version;
 mod wix;
@@ -65,6 +66,8 @@ struct DistArgs {
     /// The WiX compiler: wixl (Linux) or the WiX Toolset via cargo-wix (Windows).
     #[arg(long, value_enum, default_value = "wixl")]
     backend: Backend,
+    #[command(flatten)]
+    signing: sign::SigningArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,5 +112,6 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         dry_run: args.dry_run,
         setup: !args.no_setup,
         backend: args.backend,
+        signing: args.signing.into_config()?,
     })
 }

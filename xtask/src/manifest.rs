@@ -14,6 +14,8 @@ pub struct DistManifest {
     pub toolchain: Toolchain,
     /// False for an unsigned build (no `--sign`).
     pub signed: bool,
+    /// SHA-256 of the signing certificate (DER), when signed.
+    pub certificate_sha256: Option<String>,
     pub arches: Vec<ArchArtifacts>,
 }
 
@@ -38,6 +40,7 @@ pub struct FileRecord {
     pub size: u64,
     pub sha256: String,
     pub signed: bool,
+    pub certificate_sha256: Option<String>,
 }
 
 impl DistManifest {
@@ -65,6 +68,7 @@ mod tests {
                 wix_backend: "wixl 0.101".into(),
             },
             signed: false,
+            certificate_sha256: None,
             arches: vec![ArchArtifacts {
                 arch: Arch::X64,
                 artifacts: vec![FileRecord {
@@ -72,6 +76,7 @@ mod tests {
                     size: 3,
                     sha256: "ff".into(),
                     signed: false,
+                    certificate_sha256: None,
                 }],
                 payload: vec![],
             }],

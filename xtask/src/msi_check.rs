@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::arch::Arch;
+use crate::command::ToolCommand;
 
 pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
 /// Registry table `Root` values.
@@ -221,43 +222,47 @@ pub fn check(path: &Path, arch: Arch, shipped: &[&str]) -> Result<()> {
 }
 
 /// Adds the public properties to SecureCustomProperties (wixl ignores `Secure="yes"`), so values
-/// given with a UI reach the server-side install.
+/// given with a UI reach the server-side install. Done with msitools' `msibuild`, which keeps
+/// the compound file in the layout every reader (osslsigncode included) accepts.
 pub fn secure_public_properties(path: &Path) -> Result<()> {
-    let mut package = msi::open_rw(path).with_context(|| {
-        format!(
-            "cannot open {} to update SecureCustomProperties",
-            path.display()
-        )
-    })?;
-    let current = package
-        .select_rows(msi::Select::table("Property"))?
-        .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
-        .and_then(|r| r["Value"].as_str().map(str::to_owned));
-    let mut names: Vec<String> = current
+    let current = {
+        let mut package = msi::open(path)
+            .with_context(|| format!("cannot open {} to read its properties", path.display()))?;
+        package
+            .select_rows(msi::Select::table("Property"))?
+            .find(|r| r["Property"].as_str() == Some("SecureCustomProperties"))
+            .and_then(|r| r["Value"].as_str().map(str::to_owned))
+    };
+    let mut names: Vec<&str> = current
         .iter()
         .flat_map(|v| v.split(';'))
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
         .collect();
     for property in PUBLIC_PROPERTIES {
-        if !names.iter().any(|n| n == property) {
-            names.push(property.to_owned());
+        if !names.contains(&property) {
+            names.push(property);
         }
     }
-    let value = msi::Value::from(names.join(";"));
-    if current.is_some() {
-        package.update_rows(
-            msi::Update::table("Property")
-                .set("Value", value)
-                .with(msi::Expr::col("Property").eq(msi::Expr::string("SecureCustomProperties"))),
-        )?;
+    let value = names.join(";");
+    let query = if current.is_some() {
+        format!(
+            "UPDATE `Property` SET `Value` = '{value}' WHERE `Property` = 'SecureCustomProperties'"
+        )
     } else {
-        package.insert_rows(
-            msi::Insert::into("Property")
-                .row(vec![msi::Value::from("SecureCustomProperties"), value]),
-        )?;
+        format!("INSERT INTO `Property` (`Property`, `Value`) VALUES ('SecureCustomProperties', '{value}')")
+    };
+    let output = ToolCommand::new("msibuild")
+        .arg(path)
+        .arg("-q")
+        .arg(&query)
+        .output()?;
+    if !output.status.success() || !output.stderr.is_empty() {
+        bail!(
+            "msibuild could not set SecureCustomProperties in {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    package.flush()?;
     Ok(())
 }
 

@@ -73,6 +73,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             dry_run: false,
             setup: false,
             backend: Backend::Wixl,
+            signing: None,
         };
         progress::status(
             "Building",

@@ -77,9 +77,9 @@ impl Workspace {
 }
 
 /// The first line a tool prints for `--version` / `-V`, or `unknown`.
-pub fn tool_version(program: &str, flag: &str) -> String {
+pub fn tool_version(program: &str, args: &[&str]) -> String {
     ToolCommand::new(program)
-        .arg(flag)
+        .args(args)
         .output()
         .ok()
         .filter(|o| o.status.success())
