@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Task {
     /// Build the payload for Windows 7+ and the MSIs, zips, checksums and manifest.
-    Dist(DistArgs),
+    Dist(Box<DistArgs>),
     /// Run every test: unit tests, then the end-to-end installer suite under Wine.
     Test(TestArgs),
 }
@@ -80,7 +80,7 @@ struct TestArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Dist(args) => dist_options(args).and_then(|options| dist::run(&options).map(drop)),
+        Task::Dist(args) => dist_options(*args).and_then(|options| dist::run(&options).map(drop)),
         Task::Test(args) => test_suite::run(!args.no_setup),
     };
     match result {

@@ -135,7 +135,7 @@ mod tests {
         lpstr.extend(((code.len() + 1) as u32).to_le_bytes());
         lpstr.extend(code.as_bytes());
         lpstr.push(0);
-        while lpstr.len() % 4 != 0 {
+        while !lpstr.len().is_multiple_of(4) {
             lpstr.push(0);
         }
         props.push((PID_REVISION_NUMBER, lpstr));

@@ -473,18 +473,15 @@ fn sign_in_place(config: &SigningConfig, password_file: Option<&Path>, file: &Pa
     let output = command.output()?;
     if !output.status.success() {
         let _ = fs::remove_file(&signed);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         bail!(
             "signing {} failed: {}",
             file.display(),
-            config.scrub(
-                &format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
-                )
-                .trim()
-                .to_owned()
-            )
+            config.scrub(text.trim())
         );
     }
     fs::rename(&signed, file)
