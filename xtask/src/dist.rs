@@ -338,6 +338,9 @@ fn prerequisites(options: &DistOptions) -> Vec<setup::Prerequisite> {
     if options.backend == Backend::Wix {
         needs.retain(|n| n.tool != "wixl" && n.tool != "msiinfo");
     }
+    if options.signing.is_some() && !cfg!(windows) {
+        needs.extend(setup::for_signing());
+    }
     needs
 }
 

@@ -16,7 +16,9 @@ mod progress;
 mod repro;
 mod setup;
 mod sign;
+mod test_keys;
 mod test_suite;
+mod verify_repro;
 mod version;
 mod wix;
 mod workspace;
@@ -44,6 +46,17 @@ enum Task {
     Dist(Box<DistArgs>),
     /// Run every test: unit tests, then the end-to-end installer suite under Wine.
     Test(TestArgs),
+    /// Build the committed tree twice in two folders and compare every artifact byte for byte.
+    VerifyRepro(Box<VerifyReproArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyReproArgs {
+    /// Then change one byte of the provider's source and check that the MSIs change.
+    #[arg(long)]
+    mutate: bool,
+    #[command(flatten)]
+    signing: sign::SigningArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Dist(args) => dist_options(*args).and_then(|options| dist::run(&options).map(drop)),
         Task::Test(args) => test_suite::run(!args.no_setup),
+        Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,9 +64,19 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
     needs
 }
 
-/// What `cargo xtask test` needs beyond `dist`: Wine for the end-to-end suite.
+/// What `--sign` needs on Linux: osslsigncode, and openssl to check the key first.
+pub fn for_signing() -> Vec<Prerequisite> {
+    vec![
+        Prerequisite::apt("osslsigncode", "osslsigncode"),
+        Prerequisite::apt("openssl", "openssl"),
+    ]
+}
+
+/// What `cargo xtask test` needs beyond `dist`: Wine for the end-to-end suite, and the signing
+/// tools (its packages are signed with a throw-away key).
 pub fn for_test() -> Vec<Prerequisite> {
     let mut needs = for_dist(&Arch::ALL);
+    needs.extend(for_signing());
     needs.push(Prerequisite::apt("wine", "wine"));
     needs.push(Prerequisite::apt("wine64", "wine64"));
     needs
@@ -262,7 +272,7 @@ mod tests {
     #[test]
     fn test_needs_wine() {
         let tools: Vec<&str> = for_test().iter().map(|n| n.tool).collect();
-        assert!(tools.ends_with(&["wine", "wine64"]));
+        assert!(tools.ends_with(&["osslsigncode", "openssl", "wine", "wine64"]));
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub const PASSWORD_ENV: &str = "SSPR_SIGNING_PASSWORD";
 
 /// Signing options of `cargo xtask dist`. There is deliberately no option that takes a
 /// password or PIN itself: command lines end up in shell histories and process lists.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Clone, Debug, Default, clap::Args)]
 pub struct SigningArgs {
     /// Authenticode-sign the DLL, the EXEs and the MSIs, then verify every signature.
     #[arg(long)]
@@ -126,6 +126,46 @@ pub struct SigningArgs {
 }
 
 impl SigningArgs {
+    /// The same options as command-line arguments, to pass on to another `cargo xtask dist`
+    /// (secrets stay in the environment or their files, never in these arguments).
+    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        let mut push = |flag: &str, value: Option<std::ffi::OsString>| {
+            if let Some(value) = value {
+                args.push(flag.into());
+                args.push(value);
+            }
+        };
+        push("--pkcs12", self.pkcs12.clone().map(Into::into));
+        push(
+            "--pkcs12-password-env",
+            self.sign.then(|| self.pkcs12_password_env.clone().into()),
+        );
+        push(
+            "--pkcs12-password-file",
+            self.pkcs12_password_file.clone().map(Into::into),
+        );
+        push(
+            "--pkcs11-module",
+            self.pkcs11_module.clone().map(Into::into),
+        );
+        push("--pkcs11-key", self.pkcs11_key.clone().map(Into::into));
+        push("--pkcs11-cert", self.pkcs11_cert.clone().map(Into::into));
+        push(
+            "--pkcs11-pin-env",
+            self.pkcs11_pin_env.clone().map(Into::into),
+        );
+        push(
+            "--timestamp-url",
+            self.timestamp_url.clone().map(Into::into),
+        );
+        push("--verify-ca", self.verify_ca.clone().map(Into::into));
+        if self.sign {
+            args.insert(0, "--sign".into());
+        }
+        args
+    }
+
     /// The signing configuration, `None` for an unsigned build; errors name the option to fix.
     pub fn into_config(self) -> Result<Option<SigningConfig>> {
         let pkcs11 =
@@ -605,6 +645,35 @@ mod tests {
             err.contains("environment variable SSPR_TEST_SURELY_UNSET"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn forwards_options_without_secrets() {
+        let args = SigningArgs {
+            sign: true,
+            pkcs12: Some("/k/a.p12".into()),
+            pkcs12_password_env: "PW".into(),
+            verify_ca: Some("/k/ca.pem".into()),
+            ..SigningArgs::default()
+        };
+        let forwarded: Vec<String> = args
+            .to_args()
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            forwarded,
+            [
+                "--sign",
+                "--pkcs12",
+                "/k/a.p12",
+                "--pkcs12-password-env",
+                "PW",
+                "--verify-ca",
+                "/k/ca.pem"
+            ]
+        );
+        assert!(SigningArgs::default().to_args().is_empty());
     }
 
     #[test]

@@ -12,9 +12,15 @@ use crate::dist::{self, DistOptions};
 use crate::payload;
 use crate::progress;
 use crate::setup;
+use crate::sign::SigningArgs;
+use crate::test_keys;
+use crate::verify_repro;
 use crate::version::ProductVersion;
 use crate::wix::Backend;
 use crate::workspace::Workspace;
+
+/// The environment variable the throw-away key's password travels in.
+pub const TEST_PASSWORD_ENV: &str = "SSPR_TEST_SIGNING_PASSWORD";
 
 /// The versions the upgrade and downgrade tests install: one below, the workspace's, one above.
 pub fn test_versions(current: ProductVersion) -> Result<[ProductVersion; 3]> {
@@ -62,10 +68,31 @@ pub fn run(allow_setup: bool) -> Result<()> {
 
     progress::step("Tested", "unit tests", || unit_tests(&ws).run())?;
 
+    // A throw-away signing key: the `current` packages are signed with it, so the whole
+    // end-to-end suite runs on signed MSIs, and the signing tests check against it.
+    let keys = progress::step("Made", "throw-away signing keys", || {
+        test_keys::make(&ws.target_dir.join("xtask").join("test-keys"))
+    })?;
+    // SAFETY-free in edition 2021; set before any thread is started by this process. Children
+    // (cargo test, nested xtask builds) read the password from this variable, never from argv.
+    std::env::set_var(TEST_PASSWORD_ENV, &keys.password);
+    let signing_args = SigningArgs {
+        sign: true,
+        pkcs12: Some(keys.valid_p12.clone()),
+        pkcs12_password_env: TEST_PASSWORD_ENV.to_owned(),
+        verify_ca: Some(keys.valid_cert.clone()),
+        ..SigningArgs::default()
+    };
+
     let current = ProductVersion::parse(env!("CARGO_PKG_VERSION")).map_err(anyhow::Error::msg)?;
     let versions = test_versions(current)?;
     let e2e_dir = ws.target_dir.join("e2e-dist");
     for (label, version) in ["previous", "current", "next"].into_iter().zip(versions) {
+        let signing = if label == "current" {
+            signing_args.clone().into_config()?
+        } else {
+            None
+        };
         let options = DistOptions {
             arches: Arch::ALL.to_vec(),
             version,
@@ -73,7 +100,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             dry_run: false,
             setup: false,
             backend: Backend::Wixl,
-            signing: None,
+            signing,
         };
         progress::status(
             "Building",
@@ -107,6 +134,11 @@ pub fn run(allow_setup: bool) -> Result<()> {
         .env("SSPR_E2E_VERSION_PREVIOUS", versions[0].to_string())
         .env("SSPR_E2E_VERSION_CURRENT", versions[1].to_string())
         .env("SSPR_E2E_VERSION_NEXT", versions[2].to_string())
+        .env("SSPR_E2E_SIGNING_P12", &keys.valid_p12)
+        .env("SSPR_E2E_SIGNING_CERT", &keys.valid_cert)
+        .env("SSPR_E2E_EXPIRED_P12", &keys.expired_p12)
+        .env("SSPR_E2E_SIGNING_PASSWORD_ENV", TEST_PASSWORD_ENV)
+        .env("SSPR_E2E_XTASK", std::env::current_exe()?)
         .cwd(&ws.root);
     for (arch, probe) in &probes {
         e2e = e2e.env(
@@ -115,11 +147,17 @@ pub fn run(allow_setup: bool) -> Result<()> {
         );
     }
     e2e.run().context("the end-to-end suite failed")?;
+    let suite_time = suite_started.elapsed().as_secs_f64();
+
+    progress::step(
+        "Verified",
+        "reproducibility: two clean signed builds, then a one-byte change",
+        || verify_repro::run(&signing_args.to_args(), true),
+    )?;
     progress::status(
         "Finished",
         &format!(
-            "end-to-end suite in {:.1}s; all tests in {:.1}s",
-            suite_started.elapsed().as_secs_f64(),
+            "end-to-end suite in {suite_time:.1}s; all tests in {:.1}s",
             started.elapsed().as_secs_f64()
         ),
     );
