@@ -124,7 +124,8 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
     let mut published = Vec::new();
     for &arch in &options.arches {
         let release = payload::release_dir(&ws.target_dir, arch);
-        let stage_dir = ws.target_dir.join("xtask").join("stage").join(arch.name());
+        // Staged inside the scratch folder: two dists at once (tests do that) never share it.
+        let stage_dir = scratch.join("stage").join(arch.name());
         steps.push(Step::BuildPayload {
             arch,
             command: payload::cargo_build(
@@ -770,7 +771,9 @@ mod tests {
                 PathBuf::from(
                     "/src/target/x86_64-win7-windows-gnu/release/sspr_credential_provider.dll"
                 ),
-                PathBuf::from("/src/target/xtask/stage/x64/SsprCredentialProvider.dll")
+                Path::new("/out")
+                    .join(&plan.scratch_name)
+                    .join("stage/x64/SsprCredentialProvider.dll")
             )
         );
     }

@@ -1,0 +1,250 @@
+//! Signed builds: every shipped file of the signed `current` packages verifies against the
+//! throw-away certificate `cargo xtask test` made; a wrong password, a missing key file and an
+//! expired certificate each fail with a clear message, leave no artifact, and the password's
+//! value never appears in what the build prints.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test`"))
+}
+
+fn current_dist() -> PathBuf {
+    PathBuf::from(env("SSPR_E2E_DIST")).join("current")
+}
+
+fn password() -> String {
+    env(&env("SSPR_E2E_SIGNING_PASSWORD_ENV"))
+}
+
+fn verify(file: &Path) -> Output {
+    Command::new("osslsigncode")
+        .args(["verify", "-CAfile", &env("SSPR_E2E_SIGNING_CERT"), "-in"])
+        .arg(file)
+        .output()
+        .expect("osslsigncode runs")
+}
+
+fn assert_verifies(file: &Path) {
+    let output = verify(file);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{} does not verify:\n{text}",
+        file.display()
+    );
+    assert!(
+        text.contains("Signature verification: ok"),
+        "{}:\n{text}",
+        file.display()
+    );
+}
+
+#[test]
+fn every_shipped_file_of_the_signed_packages_verifies() {
+    for arch in ["x64", "x86"] {
+        let msi = current_dist().join(arch).join("SsprWindowsLogon.PROD.msi");
+        assert_verifies(&msi);
+        let out = tempfile::tempdir().unwrap();
+        let extracted = Command::new("msiextract")
+            .arg("-C")
+            .arg(out.path())
+            .arg(&msi)
+            .output()
+            .expect("msiextract runs");
+        assert!(
+            extracted.status.success(),
+            "{}",
+            String::from_utf8_lossy(&extracted.stderr)
+        );
+        let listing = String::from_utf8_lossy(&extracted.stdout).into_owned();
+        let mut checked = Vec::new();
+        for line in listing.lines() {
+            let path = out.path().join(line.trim().trim_start_matches('/'));
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert_verifies(&path);
+            checked.push(name);
+        }
+        checked.sort();
+        assert_eq!(
+            checked,
+            [
+                "SsprCredentialProvider.dll",
+                "SsprDiag.exe",
+                "SsprResetHost.exe"
+            ],
+            "{arch}"
+        );
+    }
+}
+
+#[test]
+fn a_signature_does_not_verify_against_another_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.pem");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Someone Else",
+        ])
+        .arg("-keyout")
+        .arg(dir.path().join("other.key"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let output = Command::new("osslsigncode")
+        .args(["verify", "-CAfile"])
+        .arg(&other)
+        .arg("-in")
+        .arg(current_dist().join("x64/SsprWindowsLogon.PROD.msi"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+}
+
+#[test]
+fn the_manifest_records_signing_state_and_fingerprint() {
+    let fingerprint = Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            &env("SSPR_E2E_SIGNING_CERT"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&fingerprint.stdout);
+    let expected = text
+        .trim()
+        .split_once('=')
+        .unwrap()
+        .1
+        .replace(':', "")
+        .to_ascii_lowercase();
+    let manifest = std::fs::read_to_string(current_dist().join("dist-manifest.json")).unwrap();
+    assert!(manifest.contains("\"signed\": true"), "{manifest}");
+    // Every MSI and payload binary names the certificate; the zips are not signed.
+    assert_eq!(
+        manifest
+            .matches(&format!("\"certificate_sha256\": \"{expected}\""))
+            .count(),
+        1 + 2 * 4,
+        "{manifest}"
+    );
+    let unsigned = std::fs::read_to_string(
+        PathBuf::from(env("SSPR_E2E_DIST")).join("previous/dist-manifest.json"),
+    )
+    .unwrap();
+    assert!(unsigned.contains("\"signed\": false"), "{unsigned}");
+    assert!(!unsigned.contains("\"signed\": true"), "{unsigned}");
+}
+
+/// `cargo xtask dist --sign` with `key`, into a fresh folder; returns the output and the folder.
+fn sign_with(key: &Path, password_value: &str) -> (Output, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env("SSPR_E2E_XTASK"))
+        .args(["dist", "--no-setup", "--arch", "x64", "--sign", "--pkcs12"])
+        .arg(key)
+        .args([
+            "--pkcs12-password-env",
+            "SSPR_E2E_THIS_TEST_PASSWORD",
+            "--verify-ca",
+            &env("SSPR_E2E_SIGNING_CERT"),
+        ])
+        .arg("--out-dir")
+        .arg(out.path().join("dist"))
+        .env("SSPR_E2E_THIS_TEST_PASSWORD", password_value)
+        .output()
+        .expect("xtask runs");
+    (output, out)
+}
+
+fn assert_failed_cleanly(output: &Output, out: &Path, message: &str, secret: &str) {
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains(message), "expected `{message}` in:\n{all}");
+    assert!(
+        !all.contains(secret),
+        "the password leaked into the output:\n{all}"
+    );
+    let dist = out.join("dist");
+    for rel in [
+        "x64/SsprWindowsLogon.PROD.msi",
+        "SHA256SUMS",
+        "dist-manifest.json",
+        "SsprWindowsLogon-0.1.0-x64.zip",
+    ] {
+        assert!(!dist.join(rel).exists(), "{rel} was left at its final path");
+    }
+    if dist.exists() {
+        let left: Vec<_> = std::fs::read_dir(&dist).unwrap().collect();
+        assert!(left.is_empty(), "the output folder is not empty: {left:?}");
+    }
+}
+
+#[test]
+fn a_wrong_password_fails_clearly_without_leaking_it() {
+    let wrong = format!("{}-wrong", password());
+    let (output, out) = sign_with(Path::new(&env("SSPR_E2E_SIGNING_P12")), &wrong);
+    assert_failed_cleanly(
+        &output,
+        out.path(),
+        "with the given password (wrong password",
+        &wrong,
+    );
+}
+
+#[test]
+fn a_missing_key_file_fails_clearly() {
+    let missing = PathBuf::from(env("SSPR_E2E_SIGNING_P12")).with_file_name("no-such-key.p12");
+    let (output, out) = sign_with(&missing, &password());
+    assert_failed_cleanly(
+        &output,
+        out.path(),
+        "no-such-key.p12 does not exist",
+        &password(),
+    );
+}
+
+#[test]
+fn an_expired_certificate_fails_clearly() {
+    let (output, out) = sign_with(Path::new(&env("SSPR_E2E_EXPIRED_P12")), &password());
+    assert_failed_cleanly(
+        &output,
+        out.path(),
+        "expired on Jan  1 00:00:00 2021 GMT",
+        &password(),
+    );
+}
+
+#[test]
+fn a_successful_signed_build_never_prints_the_password() {
+    let (output, out) = sign_with(Path::new(&env("SSPR_E2E_SIGNING_P12")), &password());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{all}");
+    assert!(!all.contains(&password()), "the password leaked:\n{all}");
+    assert!(all.contains("Verified 4 x64 signatures"), "{all}");
+    let manifest = std::fs::read_to_string(out.path().join("dist/dist-manifest.json")).unwrap();
+    assert!(!manifest.contains(&password()));
+    assert_verifies(&out.path().join("dist/x64/SsprWindowsLogon.PROD.msi"));
+}
