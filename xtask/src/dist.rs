@@ -128,13 +128,7 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
         let stage_dir = scratch.join("stage").join(arch.name());
         steps.push(Step::BuildPayload {
             arch,
-            command: payload::cargo_build(
-                &ws.cargo,
-                &ws.root,
-                ws.cargo_home.as_deref(),
-                arch,
-                &packages,
-            ),
+            command: payload::cargo_build(ws, arch, &packages),
         });
         steps.push(Step::AuditBinaries {
             arch,
@@ -680,6 +674,7 @@ mod tests {
             target_dir: "/src/target".into(),
             cargo: "cargo".into(),
             cargo_home: None,
+            sysroot: None,
         }
     }
 

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::arch::Arch;
 use crate::command::ToolCommand;
+use crate::workspace::Workspace;
 
 /// One shipped binary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,20 +48,21 @@ pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
 /// `cargo build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
 /// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
 /// file honoured, and build paths remapped out of the binaries.
-pub fn cargo_build(
-    cargo: &str,
-    workspace: &Path,
-    cargo_home: Option<&Path>,
-    arch: Arch,
-    packages: &[&str],
-) -> ToolCommand {
+pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand {
     let target = arch.rust_target();
+    let (cargo, workspace) = (&ws.cargo, &ws.root);
     let mut remaps = vec![format!(
         "\"--remap-path-prefix={}=/sspr\"",
         workspace.display()
     )];
-    if let Some(home) = cargo_home {
+    if let Some(home) = &ws.cargo_home {
         remaps.push(format!("\"--remap-path-prefix={}=/cargo\"", home.display()));
+    }
+    if let Some(sysroot) = &ws.sysroot {
+        remaps.push(format!(
+            "\"--remap-path-prefix={}=/rustc\"",
+            sysroot.display()
+        ));
     }
     let mut command = ToolCommand::new(cargo)
         .args(["build", "--release", "--locked", "--target", target])
@@ -79,13 +81,14 @@ mod tests {
 
     #[test]
     fn cargo_build_targets_win7_with_build_std() {
-        let cmd = cargo_build(
-            "cargo",
-            Path::new("/src/sspr"),
-            Some(Path::new("/home/u/.cargo")),
-            Arch::X86,
-            &["sspr-diag"],
-        );
+        let ws = Workspace {
+            root: "/src/sspr".into(),
+            target_dir: "/src/sspr/target".into(),
+            cargo: "cargo".into(),
+            cargo_home: Some("/home/u/.cargo".into()),
+            sysroot: Some("/home/u/.rustup/toolchains/1.95.0".into()),
+        };
+        let cmd = cargo_build(&ws, Arch::X86, &["sspr-diag"]);
         assert_eq!(
             cmd.arg_strings(),
             [
@@ -96,7 +99,7 @@ mod tests {
                 "i686-win7-windows-gnu",
                 "-Zbuild-std=std,panic_unwind",
                 "--config",
-                "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\"]",
+                "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\", \"--remap-path-prefix=/home/u/.rustup/toolchains/1.95.0=/rustc\"]",
                 "--package",
                 "sspr-diag",
             ]

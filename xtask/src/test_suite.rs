@@ -112,14 +112,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
     let mut probes: Vec<(Arch, PathBuf)> = Vec::new();
     for arch in Arch::ALL {
         progress::step("Built", &format!("COM probe for {arch}"), || {
-            payload::cargo_build(
-                &ws.cargo,
-                &ws.root,
-                ws.cargo_home.as_deref(),
-                arch,
-                &["sspr-com-probe"],
-            )
-            .run()
+            payload::cargo_build(&ws, arch, &["sspr-com-probe"]).run()
         })?;
         probes.push((
             arch,
@@ -197,6 +190,7 @@ mod tests {
             target_dir: "/r/target".into(),
             cargo: "cargo".into(),
             cargo_home: None,
+            sysroot: None,
         };
         assert_eq!(
             unit_tests(&ws).arg_strings(),

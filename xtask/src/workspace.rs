@@ -13,6 +13,9 @@ pub struct Workspace {
     /// The cargo that runs xtask (`$CARGO`), so the pinned toolchain builds the payload too.
     pub cargo: String,
     pub cargo_home: Option<PathBuf>,
+    /// The toolchain's sysroot: `-Zbuild-std` compiles std from its `rust-src`, so its path
+    /// would end up in panic messages unless remapped.
+    pub sysroot: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -27,11 +30,20 @@ impl Workspace {
         let cargo_home = env::var_os("CARGO_HOME")
             .map(PathBuf::from)
             .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+        let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let sysroot = ToolCommand::new(rustc)
+            .args(["--print", "sysroot"])
+            .cwd(&root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
         Self {
             root,
             target_dir,
             cargo,
             cargo_home,
+            sysroot,
         }
     }
 
