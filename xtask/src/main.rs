@@ -3,6 +3,7 @@
 
 mod arch;
 mod archive;
+mod bench;
 mod checksum;
 mod command;
 mod dist;
@@ -48,6 +49,21 @@ enum Task {
     Test(TestArgs),
     /// Build the committed tree twice in two folders and compare every artifact byte for byte.
     VerifyRepro(Box<VerifyReproArgs>),
+    /// Measure build time, artifact size and activation latency against their floors.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// Runs of each fast figure (no-change rebuild, activation).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Runs of the clean build (minutes each; 0 skips it).
+    #[arg(long, default_value_t = 2)]
+    clean_runs: usize,
+    /// Activations per activation run.
+    #[arg(long, default_value_t = 2000)]
+    iterations: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +111,11 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Dist(args) => dist_options(*args).and_then(|options| dist::run(&options).map(drop)),
         Task::Test(args) => test_suite::run(!args.no_setup),
+        Task::Bench(args) => bench::run(&bench::BenchOptions {
+            runs: args.runs,
+            clean_runs: args.clean_runs,
+            iterations: args.iterations,
+        }),
         Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
     };
     match result {
