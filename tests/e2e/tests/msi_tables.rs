@@ -25,6 +25,8 @@ fn text(value: &msi::Value) -> String {
         msi::Value::Null => String::new(),
         msi::Value::Int(n) => n.to_string(),
         msi::Value::Str(s) => s.clone(),
+        // msi 0.11: a stream column's cell; no table compared here has one.
+        msi::Value::Binary => "<binary>".to_owned(),
     }
 }
 

@@ -1,0 +1,83 @@
+//! The installer end-to-end suite: each promise of `SsprWindowsLogon.PROD.msi`, proved under Wine.
+//!
+//! Run by `cargo xtask test`, which builds the MSIs (three versions, two arches) and the COM
+//! probe first and passes them in `SSPR_E2E_*` (see `sspr_e2e::config`). A custom harness
+//! (`libtest-mimic`, same command line and output as libtest) so the run can delete its Wine
+//! template after the last test and print its whole duration.
+
+mod common;
+mod cycles;
+mod install;
+mod log;
+mod properties;
+mod repair;
+mod uninstall;
+mod upgrade;
+mod x86;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// Two prefixes at a time: each msiexec keeps a wineserver and a client busy, and the suite's
+/// machines have two cores. Measured on two loaded cores: 1 thread 151 s, 2 threads 95 s,
+/// 3 threads 87 s; beyond two, prefixes only queue on the CPU and copies compete for the disk.
+const DEFAULT_TEST_THREADS: usize = 2;
+
+/// A test function as a trial named by its module path, e.g. `upgrade::major_upgrade_...`.
+macro_rules! trial {
+    ($module:ident :: $test:ident) => {
+        Trial::test(
+            concat!(stringify!($module), "::", stringify!($test)),
+            || {
+                let started = Instant::now();
+                let result = $module::$test();
+                eprintln!(
+                    "[sspr-e2e] {}::{} took {:.1} s",
+                    stringify!($module),
+                    stringify!($test),
+                    started.elapsed().as_secs_f64()
+                );
+                result.map_err(|error| Failed::from(format!("{error:#}")))
+            },
+        )
+    };
+}
+
+/// Longest first: libtest-mimic starts trials in this order, so the twenty cycles do not end
+/// up running alone at the tail of the run.
+fn trials() -> Vec<Trial> {
+    vec![
+        trial!(cycles::twenty_install_uninstall_cycles_leave_nothing),
+        trial!(properties::command_line_properties_land_and_upgrades_keep_or_replace_them),
+        trial!(uninstall::silent_uninstall_leaves_nothing),
+        trial!(upgrade::downgrade_is_refused_with_1603_and_product_untouched),
+        trial!(upgrade::major_upgrade_leaves_one_product_with_new_version),
+        trial!(x86::x86_package_is_refused_in_64bit_prefix),
+        trial!(x86::x86_package_installs_cleanly_in_32bit_prefix_or_is_checked_structurally),
+        trial!(repair::reinstall_all_restores_deleted_dll_and_inprocserver32),
+        trial!(install::probe_creates_provider_through_com_from_install_path),
+        trial!(install::silent_install_lays_down_files_and_registry_in_64bit_view),
+        trial!(uninstall::uninstall_of_absent_product_returns_0_under_wine),
+        trial!(properties::invalid_enablelogging_is_refused),
+        trial!(log::verbose_log_ends_with_return_value_1),
+    ]
+}
+
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(DEFAULT_TEST_THREADS);
+    }
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&args, trials());
+    if !args.list {
+        sspr_e2e::wine::teardown();
+        println!(
+            "sspr-e2e: whole suite took {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    conclusion.exit_code()
+}

@@ -1,0 +1,61 @@
+//! MSI public properties: the command line wins, an upgrade keeps what the machine has, else the default.
+
+use sspr_e2e::config::{Arch, Release};
+use sspr_e2e::msiexec::{Msiexec, INSTALL_FAILURE};
+use sspr_e2e::registry::{RegValue, RegView};
+use sspr_e2e::SETTINGS_KEY;
+
+use crate::common::{self, Settings, TestResult};
+
+/// `ENABLELOGGING=1 PORTALURL=... LINKTEXT=...` land; an upgrade without them keeps them (and
+/// a `Disabled` set by hand); an upgrade with new values takes the new values.
+pub fn command_line_properties_land_and_upgrades_keep_or_replace_them() -> TestResult {
+    let previous = common::package(Release::Previous, Arch::X64)?;
+    let current = common::package(Release::Current, Arch::X64)?;
+    let next = common::package(Release::Next, Arch::X64)?;
+    let prefix = common::prefix64("properties")?;
+
+    let admin = Settings {
+        enable_logging: 1,
+        portal_url: "https://sspr.example.test/".into(),
+        link_text: "Reset my password".into(),
+        disabled: 0,
+    };
+    admin.install_with(&prefix, &previous)?;
+    common::assert_installed(&prefix, &previous, &admin)?;
+
+    // An admin pulls the kill switch by hand; no upgrade may quietly turn the provider back on.
+    let admin = Settings {
+        disabled: 1,
+        ..admin
+    };
+    prefix.reg_add(
+        SETTINGS_KEY,
+        "Disabled",
+        &RegValue::Dword(1),
+        RegView::Bits64,
+    )?;
+
+    // Upgrade with no properties: the values on the machine beat the defaults.
+    prefix.install(&current, &[])?;
+    common::assert_installed(&prefix, &current, &admin)?;
+
+    // Upgrade with new values: the command line beats the machine.
+    let changed = Settings {
+        enable_logging: 0,
+        portal_url: "https://reset.example.test/portal?tenant=contoso".into(),
+        link_text: "Can't sign in? Reset your password".into(),
+        disabled: 1,
+    };
+    changed.install_with(&prefix, &next)?;
+    common::assert_installed(&prefix, &next, &changed)
+}
+
+/// `ENABLELOGGING` other than 0 or 1 is refused by the launch condition; nothing is installed.
+pub fn invalid_enablelogging_is_refused() -> TestResult {
+    let package = common::package(Release::Current, Arch::X64)?;
+    let prefix = common::prefix64("invalid-property")?;
+    let run = prefix.msiexec(&Msiexec::install(&package)?.property("ENABLELOGGING", "2"))?;
+    assert_eq!(run.exit_code, INSTALL_FAILURE);
+    common::assert_not_installed(&prefix)
+}

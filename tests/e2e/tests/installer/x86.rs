@@ -1,0 +1,90 @@
+//! The x86 package: refused on 64-bit Windows, clean on 32-bit Windows where a 32-bit prefix exists.
+
+use sspr_e2e::config::{Arch, Release};
+use sspr_e2e::msiexec::{Msiexec, INSTALL_FAILURE};
+use sspr_e2e::package::{pe_machine, MACHINE_AMD64, MACHINE_I386};
+use sspr_e2e::snapshot;
+use sspr_e2e::wine::{self, WineArch, WinePrefix};
+
+use crate::common::{self, TestResult};
+
+/// Its launch condition refuses the 32-bit package on 64-bit Windows (LogonUI there never loads
+/// a 32-bit provider): 1603, and the machine is exactly as before.
+pub fn x86_package_is_refused_in_64bit_prefix() -> TestResult {
+    let package = common::package(Release::Current, Arch::X86)?;
+    let prefix = common::prefix64("x86-on-x64")?;
+    let before = prefix.snapshot()?;
+
+    let run = prefix.msiexec(&Msiexec::install(&package)?)?;
+    assert_eq!(run.exit_code, INSTALL_FAILURE);
+    let diff = snapshot::diff(&before, &prefix.snapshot()?);
+    assert!(
+        diff.is_empty(),
+        "the refused x86 install changed the machine:\n{diff}"
+    );
+    assert!(!prefix
+        .drive_c()
+        .join("Program Files (x86)")
+        .join("SsprWindowsLogon")
+        .exists());
+    common::assert_not_installed(&prefix)
+}
+
+/// Always: the x86 package carries 32-bit binaries for `ProgramFilesFolder` (and the x64 one
+/// 64-bit binaries). Where wine32 exists, the x86 package also installs, activates through COM
+/// and uninstalls without a trace in a 32-bit prefix; where it does not, the output says so.
+pub fn x86_package_installs_cleanly_in_32bit_prefix_or_is_checked_structurally() -> TestResult {
+    let x86 = common::package(Release::Current, Arch::X86)?;
+    let x64 = common::package(Release::Current, Arch::X64)?;
+    let scratch = tempfile::tempdir()?;
+
+    assert_eq!(x86.template()?, "Intel;1033");
+    assert_eq!(x64.template()?, "x64;1033");
+    let parents = |package: &sspr_e2e::package::Package| -> anyhow::Result<Option<String>> {
+        let table = package.table("Directory")?;
+        Ok(table
+            .rows
+            .iter()
+            .find(|row| row.get("Directory").map(String::as_str) == Some("INSTALLFOLDER"))
+            .and_then(|row| row.get("Directory_Parent").cloned()))
+    };
+    assert_eq!(parents(&x86)?.as_deref(), Some("ProgramFilesFolder"));
+    assert_eq!(parents(&x64)?.as_deref(), Some("ProgramFiles64Folder"));
+    for (package, machine) in [(&x86, MACHINE_I386), (&x64, MACHINE_AMD64)] {
+        let payload = package.payload(&scratch.path().join(package.arch.dir_name()))?;
+        assert_eq!(
+            payload.keys().map(String::as_str).collect::<Vec<_>>(),
+            sspr_e2e::PAYLOAD_FILES
+        );
+        for (name, image) in &payload {
+            assert_eq!(
+                pe_machine(image),
+                Some(machine),
+                "{name} in the {:?} package",
+                package.arch
+            );
+        }
+    }
+
+    if let Err(why) = wine::wine32_status() {
+        println!("x86 package in a 32-bit prefix: not run here: {why}. Checked structurally only.");
+        return Ok(());
+    }
+    let prefix = WinePrefix::new("x86-on-x86", WineArch::Win32)?;
+    let defaults = common::Settings::defaults(&prefix)?;
+    let before = prefix.snapshot()?;
+    prefix.install(&x86, &[])?;
+    common::assert_installed(&prefix, &x86, &defaults)?;
+    let probe = common::config()?.probe(Arch::X86);
+    assert_eq!(
+        prefix.run_probe(probe)?,
+        common::expected_probe_report(&common::install_dir(&prefix), 32)
+    );
+    prefix.uninstall(&x86)?;
+    let diff = snapshot::diff(&before, &prefix.snapshot()?);
+    assert!(
+        diff.is_empty(),
+        "the x86 uninstall left changes behind:\n{diff}"
+    );
+    common::assert_not_installed(&prefix)
+}
