@@ -65,6 +65,7 @@ pub fn first_difference(
 /// `git clone` of the committed tree: uncommitted changes are deliberately not part of it.
 fn clone(ws: &Workspace, into: &Path) -> Result<()> {
     ToolCommand::new("git")
+        .args(["-c", "init.defaultBranch=main", "-c", "advice.detachedHead=false"])
         .args(["clone", "--quiet", "--no-hardlinks"])
         .arg(&ws.root)
         .arg(into)
