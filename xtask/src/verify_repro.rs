@@ -15,10 +15,11 @@ use crate::command::ToolCommand;
 use crate::progress;
 use crate::workspace::Workspace;
 
-/// The byte `--mutate` changes: the last digit of the provider's CLSID constant.
+/// The byte `--mutate` changes: the last digit of the provider's CLSID constant (the code, not
+/// the doc comment above it, which would not change the binary).
 pub const MUTATION_FILE: &str = "payload/credential-provider/src/lib.rs";
-pub const MUTATION_FROM: &str = "4E33B3D7FD4F";
-pub const MUTATION_TO: &str = "4E33B3D7FD4E";
+pub const MUTATION_FROM: &str = "_4E33B3D7FD4F;";
+pub const MUTATION_TO: &str = "_4E33B3D7FD4E;";
 
 /// Every file under `dir`, by path relative to it, with its SHA-256.
 pub fn tree_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
