@@ -230,14 +230,20 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
     }
     for need in missing {
         match need.provider {
-            Provider::Pip(spec) => commands.push(ToolCommand::new("python3").args([
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                spec,
-            ])),
+            Provider::Pip(spec) => {
+                commands.push(ToolCommand::new("python3").args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    spec,
+                ]));
+                // Under pyenv a new console script is on PATH only once its shims are rebuilt.
+                if on_path("pyenv") {
+                    commands.push(ToolCommand::new("pyenv").arg("rehash"));
+                }
+            }
             Provider::Npm(spec) => commands.push(
                 ToolCommand::new("npm")
                     .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
