@@ -66,7 +66,12 @@ pub fn first_difference(
 /// `git clone` of the committed tree: uncommitted changes are deliberately not part of it.
 fn clone(ws: &Workspace, into: &Path) -> Result<()> {
     ToolCommand::new("git")
-        .args(["-c", "init.defaultBranch=main", "-c", "advice.detachedHead=false"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "advice.detachedHead=false",
+        ])
         .args(["clone", "--quiet", "--no-hardlinks"])
         .arg(&ws.root)
         .arg(into)
@@ -94,9 +99,18 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
         fs::remove_dir_all(&root).with_context(|| format!("cannot clear {}", root.display()))?;
     }
     let folders = [root.join("one"), root.join("two")];
+    let commit = ws.commit();
+    if commit == "unknown" {
+        bail!(
+            "verify-repro builds the committed tree, and {} is not a git checkout",
+            ws.root.display()
+        );
+    }
+    for folder in &folders {
+        clone(&ws, &folder.join("src"), &commit)?;
+    }
     let mut trees = Vec::new();
     for folder in &folders {
-        clone(&ws, &folder.join("src"))?;
         let dist = progress::step(
             "Built",
             &format!("clean build in {}", folder.display()),
