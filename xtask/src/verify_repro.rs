@@ -63,20 +63,27 @@ pub fn first_difference(
         })
 }
 
-/// `git clone` of the committed tree: uncommitted changes are deliberately not part of it.
-fn clone(ws: &Workspace, into: &Path) -> Result<()> {
+/// `git clone` of the committed tree at `commit`: uncommitted changes are deliberately not
+/// part of it, and both folders get the same commit even if another one lands meanwhile.
+fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
     ToolCommand::new("git")
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "advice.detachedHead=false",
-        ])
+        .args(["-c", "init.defaultBranch=main"])
         .args(["clone", "--quiet", "--no-hardlinks"])
         .arg(&ws.root)
         .arg(into)
         .run()
-        .context("cannot clone the repository for a clean build")
+        .context("cannot clone the repository for a clean build")?;
+    ToolCommand::new("git")
+        .args([
+            "-c",
+            "advice.detachedHead=false",
+            "checkout",
+            "--quiet",
+            commit,
+        ])
+        .cwd(into)
+        .run()
+        .with_context(|| format!("cannot check out {commit} in {}", into.display()))
 }
 
 fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBuf> {
