@@ -39,15 +39,68 @@ fn row(root: i32, key: &str, name: Option<&str>, value: &str, component: &str) -
     }
 }
 
-/// The registration rows of DESIGN section 2, exactly as the Registry table must hold them.
+/// The registration rows of DESIGN section 2, exactly as the Registry table must hold them, plus
+/// the credential provider filter (its class and its `Credential Provider Filters` entry) and the
+/// event log source the provider reports under.
 pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
+    // The filter's class id (sspr_credential_provider::FILTER_CLSID).
+    const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
     let clsid_key = format!("CLSID\\{CLSID}");
     let inproc_key = format!("{clsid_key}\\InprocServer32");
     let provider_key = format!(
         "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
     );
+    let filter_clsid_key = format!("CLSID\\{FILTER_CLSID}");
+    let filter_inproc_key = format!("{filter_clsid_key}\\InprocServer32");
+    let filter_key = format!(
+        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
+    );
+    let event_source_key =
+        "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
     let settings_key = "SOFTWARE\\SsprWindowsLogon";
     [
+        row(
+            HKCR,
+            &filter_clsid_key,
+            None,
+            "SsprCredentialProviderFilter",
+            "ComRegistration",
+        ),
+        row(
+            HKCR,
+            &filter_inproc_key,
+            None,
+            "[#SsprCredentialProviderDll]",
+            "ComRegistration",
+        ),
+        row(
+            HKCR,
+            &filter_inproc_key,
+            Some("ThreadingModel"),
+            "Apartment",
+            "ComRegistration",
+        ),
+        row(
+            HKLM,
+            &filter_key,
+            None,
+            "SsprCredentialProviderFilter",
+            "ProviderRegistration",
+        ),
+        row(
+            HKLM,
+            event_source_key,
+            Some("EventMessageFile"),
+            "[#SsprCredentialProviderDll]",
+            "ProviderRegistration",
+        ),
+        row(
+            HKLM,
+            event_source_key,
+            Some("TypesSupported"),
+            "#7",
+            "ProviderRegistration",
+        ),
         row(
             HKCR,
             &clsid_key,
@@ -303,7 +356,7 @@ mod tests {
         facts.components[1].1 = 0;
         facts
             .registry
-            .retain(|r| r.name.as_deref() != Some("ThreadingModel"));
+            .retain(|r| !(r.name.as_deref() == Some("ThreadingModel") && r.key.contains(CLSID)));
         facts.secure_properties = "ENABLELOGGING".into();
         let found = problems(&facts, Arch::X64, &["SsprDiag.exe", "SsprResetHost.exe"]);
         assert_eq!(found.len(), 7, "{found:#?}");
@@ -322,8 +375,42 @@ mod tests {
             .into_iter()
             .filter(|r| r.key.ends_with("InprocServer32") && r.name.is_none())
             .collect();
-        assert_eq!(inproc.len(), 1);
-        assert_eq!(inproc[0].value, "[#SsprCredentialProviderDll]");
-        assert_eq!(inproc[0].root, HKCR);
+        // The provider's class and the filter's: both served by the one installed DLL.
+        assert_eq!(inproc.len(), 2);
+        for row in &inproc {
+            assert_eq!(row.value, "[#SsprCredentialProviderDll]");
+            assert_eq!(row.root, HKCR);
+            assert_eq!(row.component, "ComRegistration");
+        }
+    }
+
+    #[test]
+    fn the_filter_and_the_event_source_are_registered() {
+        let rows = expected_registry_rows();
+        let filter = rows
+            .iter()
+            .find(|r| r.key.contains("Credential Provider Filters"))
+            .expect("a Credential Provider Filters row");
+        assert_eq!(
+            filter.key,
+            "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}"
+        );
+        assert_eq!((filter.root, filter.name.as_deref()), (HKLM, None));
+        let event_source: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                r.key
+                    .ends_with("EventLog\\Application\\SsprCredentialProvider")
+            })
+            .map(|r| (r.name.as_deref(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            event_source,
+            [
+                (Some("EventMessageFile"), "[#SsprCredentialProviderDll]"),
+                (Some("TypesSupported"), "#7")
+            ]
+        );
+        assert_eq!(rows.len(), 14);
     }
 }

@@ -34,6 +34,34 @@ pub enum RegValue {
     Other(u32),
 }
 
+/// Registry value types, as `winnt.h` numbers them.
+pub const REG_SZ: u32 = 1;
+pub const REG_EXPAND_SZ: u32 = 2;
+pub const REG_DWORD: u32 = 4;
+
+/// Turns a value's type and raw bytes, as the registry returns them, into a [`RegValue`].
+///
+/// Strings end at the first NUL (or at the end when the writer stored none) and a trailing odd
+/// byte is dropped; a DWORD shorter than four bytes counts as another type, so it is rejected
+/// rather than read as garbage.
+pub fn decode_value(kind: u32, bytes: &[u8]) -> RegValue {
+    match kind {
+        REG_DWORD => match bytes {
+            [a, b, c, d, ..] => RegValue::Dword(u32::from_le_bytes([*a, *b, *c, *d])),
+            _ => RegValue::Other(kind),
+        },
+        REG_SZ | REG_EXPAND_SZ => {
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .take_while(|&u| u != 0)
+                .collect();
+            RegValue::String(String::from_utf16_lossy(&units))
+        }
+        other => RegValue::Other(other),
+    }
+}
+
 /// Reads one value under `HKLM\<key>`; `None` when the key or value is absent.
 pub trait RegistryRead {
     fn read(&self, key: &str, name: &str) -> Option<RegValue>;
@@ -404,6 +432,35 @@ mod tests {
         let hosts = resolve(&registry, WindowsFamily::Windows8OrLater).allowed_hosts;
         assert_eq!(hosts.value, ["login.contoso.com", "sso.contoso.com"]);
         assert_eq!(hosts.source, Source::Policy);
+    }
+
+    fn utf16(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    #[test]
+    fn decodes_raw_registry_values() {
+        assert_eq!(decode_value(REG_DWORD, &[1, 0, 0, 0]), RegValue::Dword(1));
+        assert_eq!(
+            decode_value(REG_DWORD, &[0x78, 0x56, 0x34, 0x12]),
+            RegValue::Dword(0x1234_5678)
+        );
+        assert_eq!(decode_value(REG_DWORD, &[1, 0]), RegValue::Other(REG_DWORD));
+        let mut with_nul = utf16("Reset password");
+        with_nul.extend([0, 0, b'x', 0]);
+        assert_eq!(
+            decode_value(REG_SZ, &with_nul),
+            RegValue::String("Reset password".into())
+        );
+        let mut odd = utf16("ab");
+        odd.push(7);
+        assert_eq!(
+            decode_value(REG_EXPAND_SZ, &odd),
+            RegValue::String("ab".into())
+        );
+        assert_eq!(decode_value(REG_SZ, &[]), RegValue::String(String::new()));
+        assert_eq!(decode_value(3, &[1, 2]), RegValue::Other(3));
+        assert_eq!(decode_value(11, &[0; 8]), RegValue::Other(11));
     }
 
     #[test]

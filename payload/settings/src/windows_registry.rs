@@ -1,13 +1,18 @@
 //! Reading `HKLM` values on Windows, in the 64-bit view on 64-bit Windows.
+//!
+//! `RegOpenKeyExW` with `KEY_WOW64_64KEY` and `RegQueryValueExW` rather than `RegGetValueW`'s
+//! `RRF_SUBKEY_WOW6464KEY`: Microsoft documents the access flag for Windows 7 (on 32-bit Windows
+//! it is ignored), while the `RegGetValueW` flag came with a later SDK, and a Windows 7 that
+//! refused it would silently read every setting as absent, kill switch included.
 
 use windows::core::PCWSTR;
-use windows::Win32::Foundation::ERROR_SUCCESS;
+use windows::Win32::Foundation::{ERROR_MORE_DATA, ERROR_SUCCESS};
 use windows::Win32::System::Registry::{
-    RegGetValueW, HKEY_LOCAL_MACHINE, REG_DWORD, REG_EXPAND_SZ, REG_SZ, REG_VALUE_TYPE,
-    RRF_NOEXPAND, RRF_RT_ANY, RRF_SUBKEY_WOW6464KEY,
+    RegCloseKey, RegOpenKeyExW, RegQueryValueExW, HKEY, HKEY_LOCAL_MACHINE, KEY_QUERY_VALUE,
+    KEY_WOW64_64KEY, REG_VALUE_TYPE,
 };
 
-use crate::{RegValue, RegistryRead};
+use crate::{decode_value, RegValue, RegistryRead};
 
 /// The machine's registry (`HKLM`).
 #[derive(Debug, Default, Clone, Copy)]
@@ -17,60 +22,69 @@ fn wide(text: &str) -> Vec<u16> {
     text.encode_utf16().chain(std::iter::once(0)).collect()
 }
 
+/// An open key, closed on drop.
+struct OpenKey(HKEY);
+
+impl OpenKey {
+    fn open(key: &str) -> Option<Self> {
+        let key_w = wide(key);
+        let mut handle = HKEY::default();
+        // SAFETY: key_w is NUL-terminated and outlives the call; handle is a valid out-pointer.
+        let status = unsafe {
+            RegOpenKeyExW(
+                HKEY_LOCAL_MACHINE,
+                PCWSTR(key_w.as_ptr()),
+                None,
+                KEY_QUERY_VALUE | KEY_WOW64_64KEY,
+                &mut handle,
+            )
+        };
+        (status == ERROR_SUCCESS).then_some(Self(handle))
+    }
+
+    fn query(&self, name: &str) -> Option<RegValue> {
+        let name_w = wide(name);
+        // Settings are short; a value that grows between the size query and the read is retried.
+        let mut capacity = 256usize;
+        for _ in 0..4 {
+            let mut buffer = vec![0u8; capacity];
+            let mut size = u32::try_from(buffer.len()).ok()?;
+            let mut kind = REG_VALUE_TYPE(0);
+            // SAFETY: the key is open; name_w is NUL-terminated; buffer holds `size` writable
+            // bytes; kind and size are valid out-pointers.
+            let status = unsafe {
+                RegQueryValueExW(
+                    self.0,
+                    PCWSTR(name_w.as_ptr()),
+                    None,
+                    Some(&mut kind),
+                    Some(buffer.as_mut_ptr()),
+                    Some(&mut size),
+                )
+            };
+            if status == ERROR_MORE_DATA {
+                capacity = (size as usize).max(capacity * 2);
+                continue;
+            }
+            if status != ERROR_SUCCESS {
+                return None;
+            }
+            buffer.truncate(size as usize);
+            return Some(decode_value(kind.0, &buffer));
+        }
+        None
+    }
+}
+
+impl Drop for OpenKey {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from RegOpenKeyExW and is closed once.
+        let _ = unsafe { RegCloseKey(self.0) };
+    }
+}
+
 impl RegistryRead for MachineRegistry {
     fn read(&self, key: &str, name: &str) -> Option<RegValue> {
-        let key_w = wide(key);
-        let name_w = wide(name);
-        let mut kind = REG_VALUE_TYPE(0);
-        let mut size = 0u32;
-        let flags = RRF_RT_ANY | RRF_NOEXPAND | RRF_SUBKEY_WOW6464KEY;
-        // SAFETY: both strings are NUL-terminated and outlive the call; a null data pointer
-        // asks only for the size and type.
-        let status = unsafe {
-            RegGetValueW(
-                HKEY_LOCAL_MACHINE,
-                PCWSTR(key_w.as_ptr()),
-                PCWSTR(name_w.as_ptr()),
-                flags,
-                Some(&mut kind),
-                None,
-                Some(&mut size),
-            )
-        };
-        if status != ERROR_SUCCESS {
-            return None;
-        }
-        let mut buffer = vec![0u8; size as usize + 2];
-        let mut size = buffer.len() as u32;
-        // SAFETY: as above, with `buffer` holding `size` writable bytes.
-        let status = unsafe {
-            RegGetValueW(
-                HKEY_LOCAL_MACHINE,
-                PCWSTR(key_w.as_ptr()),
-                PCWSTR(name_w.as_ptr()),
-                flags,
-                Some(&mut kind),
-                Some(buffer.as_mut_ptr().cast()),
-                Some(&mut size),
-            )
-        };
-        if status != ERROR_SUCCESS {
-            return None;
-        }
-        buffer.truncate(size as usize);
-        Some(match kind {
-            REG_DWORD if buffer.len() >= 4 => RegValue::Dword(u32::from_le_bytes([
-                buffer[0], buffer[1], buffer[2], buffer[3],
-            ])),
-            REG_SZ | REG_EXPAND_SZ => {
-                let units: Vec<u16> = buffer
-                    .chunks_exact(2)
-                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                    .collect();
-                let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
-                RegValue::String(String::from_utf16_lossy(&units[..end]))
-            }
-            other => RegValue::Other(other.0),
-        })
+        OpenKey::open(key)?.query(name)
     }
 }

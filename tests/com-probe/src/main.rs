@@ -22,14 +22,53 @@
 //! - `credui`, `change_password`, `plap`: the same for scenarios the provider refuses
 //! - `unloaded`: 1 when `CoFreeUnusedLibrariesEx(0)` unloaded the DLL after every object was
 //!   released (so `DllCanUnloadNow` answered `S_OK`), else 0
+//!
+//! Other modes, chosen by the first argument (each prints `mode=<name>`, `coinit` and, at the
+//! end, `unloaded` as above; the keys in between are listed in each module):
+//! - `--tiles` ([`tiles`]): LogonUI's whole logon conversation, tile by tile, links clicked;
+//! - `--filter` ([`filter`]): the credential provider filter;
+//! - `--faults` ([`faults`]): with a `fault-injection` build, a panic forced in each method.
+//!
+//! Started under the name `SsprResetHost.exe` (a test copies it over the installed host), the
+//! probe only records its command line ([`host_recorder`]).
+//!
+//! The same package builds `sspr_fake_password_provider.dll` (`fake_password_provider.rs`), a
+//! stand-in for the inbox password provider that tests register in a prefix.
 
 #[cfg(windows)]
+mod fake_logonui;
+#[cfg(windows)]
+mod faults;
+#[cfg(windows)]
+mod filter;
+#[cfg(windows)]
+mod host_recorder;
+#[cfg(windows)]
 mod probe;
+#[cfg(windows)]
+mod tiles;
+#[cfg(windows)]
+mod unload;
 
 #[cfg(windows)]
 fn main() {
-    let clsid = std::env::args().nth(1);
-    probe::run(clsid.as_deref());
+    if host_recorder::is_reset_host() {
+        std::process::exit(host_recorder::record());
+    }
+    let first = std::env::args().nth(1);
+    let mode: Option<fn()> = match first.as_deref() {
+        Some("--tiles") => Some(tiles::run),
+        Some("--filter") => Some(filter::run),
+        Some("--faults") => Some(faults::run),
+        _ => None,
+    };
+    match mode {
+        Some(run) => probe::run_mode(
+            first.as_deref().unwrap_or_default().trim_start_matches('-'),
+            run,
+        ),
+        None => probe::run(first.as_deref()),
+    }
 }
 
 #[cfg(not(windows))]

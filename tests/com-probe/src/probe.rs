@@ -13,16 +13,16 @@ use windows::Win32::UI::Shell::{
 use windows_core::{BOOL, GUID, HRESULT, HSTRING};
 
 /// `{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}`: the product's CLSID (DESIGN section 2).
-const PRODUCT_CLSID: GUID = GUID::from_u128(0x86D2F0AC_2171_46CF_9998_4E33B3D7FD4F);
+pub(crate) const PRODUCT_CLSID: GUID = GUID::from_u128(0x86D2F0AC_2171_46CF_9998_4E33B3D7FD4F);
 
 /// The file name COM loads for the CLSID; used to find the module after creation.
-const PROVIDER_DLL: &str = "SsprCredentialProvider.dll";
+pub(crate) const PROVIDER_DLL: &str = "SsprCredentialProvider.dll";
 
-fn hex(hr: HRESULT) -> String {
+pub(crate) fn hex(hr: HRESULT) -> String {
     format!("0x{:08X}", hr.0 as u32)
 }
 
-fn result_hex<T>(result: &windows_core::Result<T>) -> String {
+pub(crate) fn result_hex<T>(result: &windows_core::Result<T>) -> String {
     match result {
         Ok(_) => hex(HRESULT(0)),
         Err(error) => hex(error.code()),
@@ -76,13 +76,35 @@ pub fn run(clsid: Option<&str>) {
     }
 }
 
+/// Runs one of the other modes inside the same apartment set-up and unload check as [`run`].
+pub fn run_mode(name: &str, mode: fn()) {
+    println!(
+        "probe={} {}",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("pointer_bits={}", usize::BITS);
+    println!("mode={name}");
+    // SAFETY: first COM call on this thread; balanced by CoUninitialize below.
+    let coinit = unsafe { CoInitializeEx(None, COINIT_APARTMENTTHREADED) };
+    println!("coinit={}", hex(coinit));
+    mode();
+    // SAFETY: called on an initialised apartment thread; both arguments are plain values.
+    unsafe { CoFreeUnusedLibrariesEx(0, None) };
+    println!("unloaded={}", u8::from(loaded_provider_path().is_none()));
+    if coinit.is_ok() {
+        // SAFETY: balances the successful CoInitializeEx above, on the same thread.
+        unsafe { CoUninitialize() };
+    }
+}
+
 fn create(clsid: &GUID) -> windows_core::Result<ICredentialProvider> {
     // SAFETY: clsid points to a live GUID; no aggregation; COM owns the returned reference.
     unsafe { CoCreateInstance(clsid, None, CLSCTX_INPROC_SERVER) }
 }
 
 /// The full path of the loaded provider DLL, if it is loaded.
-fn loaded_provider_path() -> Option<String> {
+pub(crate) fn loaded_provider_path() -> Option<String> {
     // SAFETY: the name is a valid NUL-terminated wide string for the duration of the call.
     let module: HMODULE = unsafe { GetModuleHandleW(&HSTRING::from(PROVIDER_DLL)) }.ok()?;
     let mut buffer = [0u16; 1024];
@@ -159,7 +181,7 @@ fn print_field(provider: &ICredentialProvider, index: u32) {
 ///
 /// # Safety
 /// `descriptor` is null or a block from `GetFieldDescriptorAt` that nothing else references.
-unsafe fn free_descriptor(
+pub(crate) unsafe fn free_descriptor(
     descriptor: *mut windows::Win32::UI::Shell::CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR,
 ) {
     if descriptor.is_null() {

@@ -12,10 +12,15 @@
 //!   difference, with the short list of Wine's own noise;
 //! - [`package`]: what `msiinfo`/`msiextract` read from a built MSI;
 //! - [`probe`]: runs `sspr-com-probe.exe` and parses its `key=value` report;
+//! - [`fake_password_provider`]: registers the probe package's stand-in for Windows' inbox
+//!   password provider (Wine has none), so the provider's wrapping mode can run;
+//! - [`fault_injection`]: the provider DLL built with its `fault-injection` feature;
 //! - [`log`]: reads an `msiexec /l*v` log;
 //! - [`process`]: runs host programs with a deadline.
 
 pub mod config;
+pub mod fake_password_provider;
+pub mod fault_injection;
 pub mod log;
 pub mod msiexec;
 pub mod package;
@@ -33,6 +38,20 @@ pub const CLSID_KEY: &str = r"HKLM\Software\Classes\CLSID\{86D2F0AC-2171-46CF-99
 
 /// The key LogonUI enumerates to find credential providers.
 pub const PROVIDER_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+
+/// The credential provider filter's CLSID, the DLL's second class.
+pub const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+
+/// `HKCR\CLSID\{filter}` as it lands on a machine.
+pub const FILTER_CLSID_KEY: &str =
+    r"HKLM\Software\Classes\CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+
+/// The key LogonUI enumerates to find credential provider filters.
+pub const FILTER_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+
+/// The Application event log source the provider reports under.
+pub const EVENT_SOURCE_KEY: &str =
+    r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider";
 
 /// Settings written by the MSI.
 pub const SETTINGS_KEY: &str = r"HKLM\SOFTWARE\SsprWindowsLogon";

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::process;
 use crate::wine::{windows_path, WinePrefix};
 
 /// `S_OK`
@@ -41,12 +43,43 @@ impl ProbeReport {
     }
 }
 
+impl ProbeReport {
+    /// The entries whose key starts with `prefix` (e.g. `fault.`), prefix removed.
+    pub fn with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .filter_map(|(key, value)| Some((key.strip_prefix(prefix)?.to_owned(), value.clone())))
+            .collect()
+    }
+}
+
+/// A probe run takes a few seconds; a click waits up to 20 s for the reset host to record.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(180);
+
 impl WinePrefix {
     /// Runs the probe `exe` (a host path) and parses its report; the probe must exit 0.
     pub fn run_probe(&self, exe: &Path) -> anyhow::Result<ProbeReport> {
         let output = self
             .wine([windows_path(exe)?])?
             .success("sspr-com-probe.exe")?;
+        Ok(ProbeReport::parse(&output.stdout))
+    }
+
+    /// Runs the probe in `mode` (`--tiles`, `--filter`, `--faults`) with extra environment
+    /// variables (Wine passes them on to the Windows side); the probe must exit 0.
+    pub fn run_probe_mode(
+        &self,
+        exe: &Path,
+        mode: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<ProbeReport> {
+        let mut command = self.command("wine");
+        command.arg(windows_path(exe)?).arg(mode);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output =
+            process::run(command, PROBE_TIMEOUT)?.success(&format!("sspr-com-probe.exe {mode}"))?;
         Ok(ProbeReport::parse(&output.stdout))
     }
 }

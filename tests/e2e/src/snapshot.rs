@@ -27,6 +27,14 @@ const WINE_INSTALLER_KEYS: [&str; 9] = [
     r"HKEY_LOCAL_MACHINE\Software\Microsoft\Windows\CurrentVersion\Installer\UserData\S-1-5-18\Products",
 ];
 
+/// Keys a fresh Wine prefix has but leaves empty, where Windows always has content: removing the
+/// last subkey a package wrote under one (the provider's event source under
+/// `Eventlog\Application`, which on Windows holds every application's sources), Wine's msiexec
+/// also deletes the emptied parent. Ignored only while they hold no values; a leftover subkey of
+/// ours is its own key and still shows.
+const WINE_EMPTY_SYSTEM_KEYS: [&str; 1] =
+    [r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Services\Eventlog\Application"];
+
 /// Display adapter keys, one `{GUID}\0000` per desktop, that Wine's graphics driver writes
 /// whenever a process sets up a desktop (a service's new desktop can come with any msiexec;
 /// without an X display it records `DriverError`). Ignored whole: nothing of ours lives there.
@@ -187,6 +195,7 @@ fn is_registry_noise(key: &str, values: &[String]) -> bool {
         || (values.is_empty()
             && WINE_INSTALLER_KEYS
                 .iter()
+                .chain(&WINE_EMPTY_SYSTEM_KEYS)
                 .any(|noise| noise.eq_ignore_ascii_case(key)))
 }
 
@@ -313,6 +322,23 @@ mod tests {
         assert_eq!(
             super::diff(&before, &cached).files_added,
             ["windows/Installer/1a2b.msi"]
+        );
+    }
+
+    #[test]
+    fn an_emptied_event_log_parent_is_noise_but_our_source_is_not() {
+        let parent =
+            "[HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Services\\Eventlog\\Application]\n";
+        let source = "[HKEY_LOCAL_MACHINE\\System\\CurrentControlSet\\Services\\Eventlog\\Application\\SsprCredentialProvider]\n\"TypesSupported\"=dword:00000007\n";
+        let fresh = snapshot(parent, &[]);
+        let uninstalled = snapshot("", &[]);
+        assert!(diff(&fresh, &uninstalled).is_empty());
+        let leftover = snapshot(&format!("{parent}{source}"), &[]);
+        assert_eq!(
+            diff(&fresh, &leftover).keys_added,
+            [
+                r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Services\Eventlog\Application\SsprCredentialProvider"
+            ]
         );
     }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+/// The credential provider filter, the DLL's second class.
+const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
 
 fn package_path(arch: &str) -> PathBuf {
     let dist = std::env::var_os("SSPR_E2E_DIST")
@@ -61,12 +63,27 @@ fn registry_rows() -> BTreeSet<String> {
     let provider = format!(
         "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
     );
+    let filters = format!(
+        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
+    );
+    let event_source =
+        "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
     set(&[
         format!("0|CLSID\\{CLSID}||SsprCredentialProvider|ComRegistration"),
         format!("0|CLSID\\{CLSID}\\InprocServer32||[#SsprCredentialProviderDll]|ComRegistration"),
         format!("0|CLSID\\{CLSID}\\InprocServer32|ThreadingModel|Apartment|ComRegistration"),
         format!("2|{provider}||SsprCredentialProvider|ProviderRegistration"),
         format!("2|{provider}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration"),
+        format!("0|CLSID\\{FILTER_CLSID}||SsprCredentialProviderFilter|ComRegistration"),
+        format!(
+            "0|CLSID\\{FILTER_CLSID}\\InprocServer32||[#SsprCredentialProviderDll]|ComRegistration"
+        ),
+        format!("0|CLSID\\{FILTER_CLSID}\\InprocServer32|ThreadingModel|Apartment|ComRegistration"),
+        format!("2|{filters}||SsprCredentialProviderFilter|ProviderRegistration"),
+        format!(
+            "2|{event_source}|EventMessageFile|[#SsprCredentialProviderDll]|ProviderRegistration"
+        ),
+        format!("2|{event_source}|TypesSupported|#7|ProviderRegistration"),
         "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
         "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
         "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),

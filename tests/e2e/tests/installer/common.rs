@@ -10,7 +10,10 @@ use sspr_e2e::package::Package;
 use sspr_e2e::probe::{self, ProbeReport};
 use sspr_e2e::registry::{RegTree, RegValue, RegValues, RegView};
 use sspr_e2e::wine::{WineArch, WinePrefix};
-use sspr_e2e::{CLSID, CLSID_KEY, PAYLOAD_FILES, PROVIDER_KEY, SETTINGS_KEY, UNINSTALL_KEY};
+use sspr_e2e::{
+    CLSID, CLSID_KEY, EVENT_SOURCE_KEY, FILTER_CLSID_KEY, FILTER_KEY, PAYLOAD_FILES, PROVIDER_KEY,
+    SETTINGS_KEY, UNINSTALL_KEY,
+};
 
 pub type TestResult = anyhow::Result<()>;
 
@@ -107,7 +110,8 @@ fn tree<const N: usize>(keys: [(&str, RegValues); N]) -> RegTree {
         .collect()
 }
 
-/// Every registry value of DESIGN section 2, key by key, exactly (no extra values or subkeys).
+/// Every registry value of DESIGN section 2, key by key, exactly (no extra values or subkeys),
+/// plus the credential provider filter (class and registration) and the event log source.
 pub fn expected_registration(
     dir: &InstallDir,
     settings: &Settings,
@@ -121,7 +125,7 @@ pub fn expected_registration(
                 (
                     "InprocServer32",
                     values([
-                        ("", RegValue::Sz(dll)),
+                        ("", RegValue::Sz(dll.clone())),
                         ("ThreadingModel", RegValue::sz("Apartment")),
                     ]),
                 ),
@@ -134,6 +138,39 @@ pub fn expected_registration(
                 values([
                     ("", RegValue::sz("SsprCredentialProvider")),
                     ("EnableLogging", RegValue::Dword(settings.enable_logging)),
+                ]),
+            )]),
+        ),
+        (
+            FILTER_CLSID_KEY,
+            tree([
+                (
+                    "",
+                    values([("", RegValue::sz("SsprCredentialProviderFilter"))]),
+                ),
+                (
+                    "InprocServer32",
+                    values([
+                        ("", RegValue::Sz(dll.clone())),
+                        ("ThreadingModel", RegValue::sz("Apartment")),
+                    ]),
+                ),
+            ]),
+        ),
+        (
+            FILTER_KEY,
+            tree([(
+                "",
+                values([("", RegValue::sz("SsprCredentialProviderFilter"))]),
+            )]),
+        ),
+        (
+            EVENT_SOURCE_KEY,
+            tree([(
+                "",
+                values([
+                    ("EventMessageFile", RegValue::Sz(dll.clone())),
+                    ("TypesSupported", RegValue::Dword(7)),
                 ]),
             )]),
         ),
@@ -188,7 +225,12 @@ pub fn assert_installed(prefix: &WinePrefix, package: &Package, settings: &Setti
     }
     if view == RegView::Bits64 {
         // The 64-bit provider is registered for 64-bit LogonUI only: nothing in WOW6432Node.
-        for (key, _) in expected_registration(&dir, settings) {
+        // The event source is under HKLM\SYSTEM, which WOW64 does not redirect: both views show
+        // the one key, so it is left out here.
+        for (key, _) in expected_registration(&dir, settings)
+            .into_iter()
+            .filter(|(key, _)| *key != EVENT_SOURCE_KEY)
+        {
             assert_eq!(
                 prefix.reg_query(key, RegView::Bits32)?,
                 None,
@@ -272,7 +314,14 @@ pub fn assert_not_installed(prefix: &WinePrefix) -> TestResult {
         !install_dir(prefix).host.exists(),
         "the install folder is still there"
     );
-    for key in [CLSID_KEY, PROVIDER_KEY, SETTINGS_KEY] {
+    for key in [
+        CLSID_KEY,
+        PROVIDER_KEY,
+        FILTER_CLSID_KEY,
+        FILTER_KEY,
+        EVENT_SOURCE_KEY,
+        SETTINGS_KEY,
+    ] {
         for view in [RegView::Bits64, RegView::Bits32] {
             assert_eq!(prefix.reg_query(key, view)?, None, "{key} in {view:?}");
         }
@@ -284,15 +333,27 @@ pub fn assert_not_installed(prefix: &WinePrefix) -> TestResult {
 
 /// The field descriptors the provider answers at logon, as the probe prints them:
 /// `dwFieldID:CREDENTIAL_PROVIDER_FIELD_TYPE:label` (1 large text, 2 small text, 3 command link).
-/// What the built DLL says, not what its source says: update with the provider's fields.
-const PROVIDER_FIELDS: [&str; 3] = [
+/// What the built DLL says, not what its source says: update with the provider's fields. Wine
+/// has no inbox password provider to wrap, so this is the fallback tile; its link carries the
+/// `LinkText` a plain install writes on Wine's Windows 7 ([`Settings::defaults`]).
+pub const PROVIDER_FIELDS: [&str; 3] = [
     "0:1:Password reset",
     "1:2:Forgot your password? Reset it here.",
-    "2:3:Reset password",
+    "2:3:Forgot password?",
 ];
 
-/// The probe's full report when the provider is installed at `dir` and works.
+/// The probe's full report when the provider is installed at `dir` and works, with the default
+/// `LinkText` of a plain install.
 pub fn expected_probe_report(dir: &InstallDir, pointer_bits: u32) -> ProbeReport {
+    expected_probe_report_with_link(dir, pointer_bits, "Forgot password?")
+}
+
+/// The same, with `link_text` as the installed `LinkText` (the fallback tile's link label).
+pub fn expected_probe_report_with_link(
+    dir: &InstallDir,
+    pointer_bits: u32,
+    link_text: &str,
+) -> ProbeReport {
     let mut report: BTreeMap<String, String> = [
         (
             "probe",
@@ -309,10 +370,10 @@ pub fn expected_probe_report(dir: &InstallDir, pointer_bits: u32) -> ProbeReport
         ("logon", probe::S_OK.to_owned()),
         ("fields", PROVIDER_FIELDS.len().to_string()),
         ("field_past_end", probe::E_INVALIDARG.to_owned()),
-        // The first cut of the provider offers no tile of its own yet: zero credentials and
-        // CREDENTIAL_PROVIDER_NO_DEFAULT (u32::MAX), no autologon.
+        // Wine has no inbox password provider to wrap: one fallback tile, never the default
+        // (CREDENTIAL_PROVIDER_NO_DEFAULT, u32::MAX), no autologon.
         ("credentials_hr", probe::S_OK.to_owned()),
-        ("credentials", "0".to_owned()),
+        ("credentials", "1".to_owned()),
         ("default", u32::MAX.to_string()),
         ("autologon", "0".to_owned()),
         ("unlock", probe::S_OK.to_owned()),
@@ -328,6 +389,7 @@ pub fn expected_probe_report(dir: &InstallDir, pointer_bits: u32) -> ProbeReport
     for (index, field) in PROVIDER_FIELDS.iter().enumerate() {
         report.insert(format!("field{index}"), (*field).to_owned());
     }
+    report.insert("field2".to_owned(), format!("2:3:{link_text}"));
     ProbeReport(report)
 }
 

@@ -10,6 +10,7 @@ mod cycles;
 mod install;
 mod log;
 mod properties;
+mod provider;
 mod repair;
 mod uninstall;
 mod upgrade;
@@ -56,7 +57,13 @@ fn trials() -> Vec<Trial> {
         trial!(upgrade::major_upgrade_leaves_one_product_with_new_version),
         trial!(x86::x86_package_is_refused_in_64bit_prefix),
         trial!(x86::x86_package_installs_cleanly_in_32bit_prefix_or_is_checked_structurally),
+        trial!(provider::a_panic_in_any_method_answers_e_unexpected_and_the_caller_lives_on),
+        trial!(provider::filter_hides_the_inbox_provider_only_while_wrapping_works),
+        trial!(provider::disabled_in_settings_or_policy_shows_no_tile_and_no_link),
         trial!(repair::reinstall_all_restores_deleted_dll_and_inprocserver32),
+        trial!(provider::wrapping_adds_the_link_to_each_password_tile_and_passes_everything_on),
+        trial!(provider::enable_logging_writes_the_calls_and_never_a_password),
+        trial!(provider::fallback_tile_carries_the_link_and_starts_the_reset_host),
         trial!(install::probe_creates_provider_through_com_from_install_path),
         trial!(install::silent_install_lays_down_files_and_registry_in_64bit_view),
         trial!(uninstall::uninstall_of_absent_product_returns_0_under_wine),

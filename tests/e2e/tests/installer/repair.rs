@@ -55,7 +55,7 @@ pub fn reinstall_all_restores_deleted_dll_and_inprocserver32() -> TestResult {
     common::assert_installed(&prefix, &package, &admin)?;
     assert_eq!(
         prefix.run_probe(config.probe(Arch::X64))?,
-        common::expected_probe_report(&dir, 64)
+        common::expected_probe_report_with_link(&dir, 64, &admin.link_text)
     );
     Ok(())
 }
