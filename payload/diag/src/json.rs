@@ -82,14 +82,7 @@ mod tests {
         check.look(r"HKLM\SOFTWARE\Classes\CLSID\{X}\InprocServer32\(default)");
         check.found("path \"C:\\x.dll\"\tmissing\u{1}");
         Report {
-            system: SystemSummary {
-                computer: "PC1".into(),
-                windows: "Windows 7 SP1 Professional (6.1.7601)".into(),
-                windows_arch: "x64".into(),
-                diag_version: "0.1.0".into(),
-                diag_arch: "x64".into(),
-                generated: "2024-07-01T11:59:59Z".into(),
-            },
+            system: SystemSummary::sample(),
             checks: vec![
                 check.fail("Ünïcode summary", "reg add \"HKLM\\X\" /f"),
                 CheckBuilder::new("session.remote", "Remote session").pass("Console session"),

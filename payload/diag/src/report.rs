@@ -132,6 +132,21 @@ pub struct SystemSummary {
     pub generated: String,
 }
 
+#[cfg(test)]
+impl SystemSummary {
+    /// The machine the output tests describe.
+    pub fn sample() -> Self {
+        Self {
+            computer: "PC1".into(),
+            windows: "Windows 7 SP1 Professional (6.1.7601)".into(),
+            windows_arch: "x64".into(),
+            diag_version: "0.1.0".into(),
+            diag_arch: "x64".into(),
+            generated: "2024-07-01T11:59:59Z".into(),
+        }
+    }
+}
+
 /// A whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {

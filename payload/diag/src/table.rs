@@ -106,14 +106,7 @@ mod tests {
         failing.look("HKLM\\B");
         failing.found("missing");
         let report = Report {
-            system: SystemSummary {
-                computer: "PC1".into(),
-                windows: "Windows 7 SP1 Professional (6.1.7601)".into(),
-                windows_arch: "x64".into(),
-                diag_version: "0.1.0".into(),
-                diag_arch: "x64".into(),
-                generated: "2024-07-01T11:59:59Z".into(),
-            },
+            system: SystemSummary::sample(),
             checks: vec![
                 CheckBuilder::new("windows.version", "Windows").pass("Windows 7 SP1: supported"),
                 failing.fail("The DLL is missing", "Repair it."),
