@@ -9,6 +9,9 @@ use anyhow::{Context, Result};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+/// The deflate level of every entry.
+const ZIP_LEVEL: i64 = 1;
+
 /// Writes `zip_path` with `entries` (name inside the folder, source file) under `folder/`.
 pub fn write_zip(
     zip_path: &Path,
@@ -19,9 +22,11 @@ pub fn write_zip(
     let file =
         File::create(zip_path).with_context(|| format!("cannot create {}", zip_path.display()))?;
     let mut zip = ZipWriter::new(file);
+    // Level 1: the MSI, nearly all of each zip, is already a compressed cabinet. Measured on both
+    // MSIs with the debug-built xtask: level 9 made the zips 0.1% smaller and took 1.5-2x as long.
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(9))
+        .compression_level(Some(ZIP_LEVEL))
         .unix_permissions(0o644)
         .last_modified_time(zip_time(epoch)?);
     for (name, source) in entries {

@@ -131,6 +131,9 @@ pub fn count_side_effects(log: &str) -> (usize, usize) {
                 && (l.contains("O_WRONLY") || l.contains("O_RDWR") || l.contains("O_CREAT"))
         })
         .filter(|l| !l.contains("= -1"))
+        // Wine names each of its threads through /proc/<pid>/task/<tid>/comm; how many service
+        // threads (RPC, threadpool) it starts varies from run to run, and it is no file write.
+        .filter(|l| !(l.contains("\"/proc/") && l.contains("/comm\"")))
         // Wine's own per-process files (its server socket dir and prefix lock) are the same
         // for both DLLs; they are counted on both sides and so cancel out in the comparison.
         .count();
@@ -396,14 +399,35 @@ fn wine_path(path: &Path) -> String {
     format!("Z:{}", path.display()).replace('/', "\\")
 }
 
+/// The registry of a machine where the MSI was installed with its defaults (policy key absent):
+/// what every `SetUsageScenario` reads, so the benchmark reads what a real sign-in screen does.
+const INSTALLED_SETTINGS_REG: &str = r#"Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\SsprWindowsLogon]
+"PortalUrl"="https://passwordreset.microsoftonline.com/"
+"LinkText"="Reset password"
+"Disabled"=dword:00000000
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}]
+@="SsprCredentialProvider"
+"EnableLogging"=dword:00000000
+"#;
+
+/// Medians of one `sspr-activation-bench` run, in µs.
+struct ActivationRun {
+    cold: f64,
+    warm: f64,
+}
+
 fn activation(
     ws: &Workspace,
     bench: &Path,
     options: &BenchOptions,
 ) -> Result<(Vec<Figure>, SideEffects)> {
     let arch = Arch::X64;
+    // One cargo invocation for our DLL and the floor: same target, profile, build-std and flags.
     progress::step("Built", "activation benchmark and floor DLL (x64)", || {
-        payload::cargo_build(
+        let output = payload::cargo_build(
             ws,
             arch,
             &[
@@ -412,8 +436,14 @@ fn activation(
                 "sspr-credential-provider",
             ],
         )
-        .output()
-        .map(drop)
+        .output()?;
+        if !output.status.success() {
+            bail!(
+                "building the activation benchmark failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
     })?;
     let release = payload::release_dir(&ws.target_dir, arch);
     let exe = release.join("sspr-activation-bench.exe");
@@ -424,6 +454,10 @@ fn activation(
     let floor = (
         release.join("sspr_bench_floor.dll"),
         "{6A1B2C3D-0000-4000-8000-00000000F100}",
+    );
+    let floor_reading_settings = (
+        release.join("sspr_bench_floor.dll"),
+        "{6A1B2C3D-0000-4000-8000-00000000F101}",
     );
     let prefix = bench.join("wineprefix");
     let wine = |program: &str| {
@@ -437,12 +471,24 @@ fn activation(
             seconds(&wine("wineboot").arg("-i")).map(drop)
         })?;
     }
-    let run_once = |dll: &Path, clsid: &str| -> Result<(f64, f64)> {
+    let reg_file = bench.join("installed-settings.reg");
+    fs::write(&reg_file, INSTALLED_SETTINGS_REG.replace('\n', "\r\n"))?;
+    progress::step("Imported", "the settings an installed MSI writes", || {
+        seconds(
+            &wine("wine")
+                .args(["reg", "import"])
+                .arg(wine_path(&reg_file)),
+        )
+        .map(drop)
+    })?;
+    let cold_iterations = (options.iterations / 10).max(20);
+    let run_once = |dll: &Path, clsid: &str| -> Result<ActivationRun> {
         let output = wine("wine")
             .arg(&exe)
             .arg(wine_path(dll))
             .arg(clsid)
             .arg(options.iterations.to_string())
+            .arg(cold_iterations.to_string())
             .output()?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         if !output.status.success() {
@@ -453,52 +499,61 @@ fn activation(
                 String::from_utf8_lossy(&output.stderr)
             );
         }
-        let value = |key: &str| {
-            text.lines()
+        let median = |key: &str| -> Result<f64> {
+            let samples: Vec<f64> = text
+                .lines()
                 .find_map(|l| l.strip_prefix(key))
-                .map(str::to_owned)
+                .with_context(|| format!("no {key} line in: {text}"))?
+                .split(',')
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            Ok(Stats::of(&samples)
+                .with_context(|| format!("no {key} samples"))?
+                .median)
         };
-        let iterations: Vec<f64> = value("iteration_us=")
-            .context("no iteration_us line")?
-            .split(',')
-            .filter_map(|v| v.parse().ok())
-            .collect();
-        let first = value("load_us=")
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            + value("first_us=")
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0);
-        Ok((
-            Stats::of(&iterations).context("no iterations")?.median,
-            first,
-        ))
+        Ok(ActivationRun {
+            cold: median("cold_us=")?,
+            warm: median("iteration_us=")?,
+        })
     };
-    let (mut ours_steady, mut floor_steady, mut ours_first, mut floor_first) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..options.runs {
-        let (steady, first) = run_once(&ours.0, ours.1)?;
-        ours_steady.push(steady);
-        ours_first.push(first);
-        let (steady, first) = run_once(&floor.0, floor.1)?;
-        floor_steady.push(steady);
-        floor_first.push(first);
+    let (mut ours_runs, mut floor_runs, mut reads_runs) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..options.runs {
+        ours_runs.push(run_once(&ours.0, ours.1)?);
+        floor_runs.push(run_once(&floor.0, floor.1)?);
+        reads_runs.push(run_once(
+            &floor_reading_settings.0,
+            floor_reading_settings.1,
+        )?);
+        progress::status(
+            "Measured",
+            &format!("activation {}/{}", run + 1, options.runs),
+        );
     }
+    let cold = |runs: &[ActivationRun]| runs.iter().map(|r| r.cold).collect::<Vec<_>>();
+    let warm = |runs: &[ActivationRun]| runs.iter().map(|r| r.warm).collect::<Vec<_>>();
     let figures = vec![
         Figure::new(
-            "activation, per object (CreateInstance, SetUsageScenario, GetFieldDescriptorCount/At, GetCredentialCount)",
+            "activation per sign-in screen (LoadLibrary, DllGetClassObject, CreateInstance, SetUsageScenario, GetFieldDescriptorCount/At, GetCredentialCount, release, FreeLibrary)",
             "µs",
-            &ours_steady,
-            &floor_steady,
-            "the same sequence against a minimal provider DLL built the same way",
+            &cold(&ours_runs),
+            &cold(&floor_runs),
+            "the same sequence against a minimal provider DLL built in the same cargo invocation",
             Some(GOAL_ACTIVATION),
         )?,
         Figure::new(
-            "activation, first (LoadLibrary, DllGetClassObject and the first object)",
+            "activation per object, DLL already loaded (CreateInstance through GetCredentialCount)",
             "µs",
-            &ours_first,
-            &floor_first,
-            "the same for the minimal provider DLL",
+            &warm(&ours_runs),
+            &warm(&floor_runs),
+            "the same sequence against the minimal provider DLL",
+            Some(GOAL_ACTIVATION),
+        )?,
+        Figure::new(
+            "activation per object, against a floor that also resolves the settings",
+            "µs",
+            &warm(&ours_runs),
+            &warm(&reads_runs),
+            "the minimal provider plus the settings resolve DESIGN section 7 requires at every SetUsageScenario (same reader)",
             None,
         )?,
     ];
@@ -514,7 +569,11 @@ fn activation(
             ])
             .arg(&log)
             .arg("wine");
-        command = command.arg(&exe).arg(wine_path(dll)).arg(clsid).arg("50");
+        command = command
+            .arg(&exe)
+            .arg(wine_path(dll))
+            .arg(clsid)
+            .args(["50", "5"]);
         seconds(&command)?;
         Ok(count_side_effects(&fs::read_to_string(&log)?))
     };
@@ -564,6 +623,13 @@ pub fn markdown(report: &Report) -> String {
     text.push_str("\nFloors:\n");
     for f in report.figures.iter().filter(|f| !f.floor_is.is_empty()) {
         text.push_str(&format!("- {}: {}\n", f.name, f.floor_is));
+    }
+    if report
+        .figures
+        .iter()
+        .any(|f| f.name.starts_with("activation per sign-in screen"))
+    {
+        text.push_str("\nThe activation goal is judged on the per-sign-in-screen figure: it is the issue's sequence from LoadLibrary, and what LogonUI (a new process at each sign-in screen) pays. The per-object figure is held to the same goal and reported as measured.\n");
     }
     if let Some(s) = &report.activation_side_effects {
         text.push_str(&format!(
@@ -632,6 +698,7 @@ mod tests {
 124 openat(AT_FDCWD, \"/tmp/b\", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 4
 124 openat(AT_FDCWD, \"/tmp/c\", O_RDWR|O_CREAT, 0644) = -1 EACCES (Permission denied)
 125 connect(5, {sa_family=AF_INET, sin_port=htons(443)}, 16) = 0
+126 openat(AT_FDCWD, \"/proc/126/task/127/comm\", O_WRONLY) = 7
 ";
         assert_eq!(count_side_effects(log), (2, 1));
     }

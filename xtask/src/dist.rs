@@ -2,6 +2,12 @@
 //!
 //! Outputs are built in a scratch folder beside the output folder and moved into place only
 //! when every step has passed, so a failure leaves no partial file at a final path.
+//!
+//! After the cargo builds and staging, [`cache`] decides whether anything else needs doing:
+//! when every input of the remaining steps and every output are as the last successful dist into
+//! the same folder left them, the outputs are up to date and the run stops there.
+
+mod cache;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -93,6 +99,15 @@ pub enum Step {
         to: PathBuf,
         files: Vec<String>,
     },
+    /// Stop here if the inputs of every later step and the published outputs are exactly as
+    /// the run recorded in `record` left them; otherwise forget that record and go on.
+    SkipIfUpToDate {
+        record: PathBuf,
+    },
+    /// Record this run's inputs and outputs, for the next run's [`Step::SkipIfUpToDate`].
+    RecordRun {
+        record: PathBuf,
+    },
 }
 
 #[derive(Debug)]
@@ -117,19 +132,30 @@ pub fn zip_name(version: ProductVersion, arch: Arch) -> String {
 
 /// Builds the plan. Pure: it reads nothing from disk and runs nothing.
 pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
-    let scratch_name = format!(".dist-{}", std::process::id());
+    plan_in(ws, options, format!(".dist-{}", std::process::id()))
+}
+
+/// [`plan`] with a given scratch folder name.
+fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistPlan {
     let scratch = options.out_dir.join(&scratch_name);
     let packages: Vec<&str> = PAYLOAD.iter().map(|p| p.package).collect();
+    let record = cache::record_path(&ws.target_dir, &options.out_dir);
     let mut steps = Vec::new();
     let mut published = Vec::new();
+    // Staged inside the scratch folder: two dists at once (tests do that) never share it.
+    let stage_dir = |arch: Arch| scratch.join("stage").join(arch.name());
+    // First everything cargo-side, for every arch: the up-to-date check needs all of it.
     for &arch in &options.arches {
         let release = payload::release_dir(&ws.target_dir, arch);
-        // Staged inside the scratch folder: two dists at once (tests do that) never share it.
-        let stage_dir = scratch.join("stage").join(arch.name());
-        steps.push(Step::BuildPayload {
-            arch,
-            command: payload::cargo_build(ws, arch, &packages),
-        });
+        // The DLL is built on its own: cargo unifies a dependency's features across the
+        // packages of one invocation, and the reset host's windows-rs features (VARIANT) would
+        // otherwise add oleaut32/propsys imports to what LogonUI loads.
+        for group in payload::build_groups(&packages) {
+            steps.push(Step::BuildPayload {
+                arch,
+                command: payload::cargo_build(ws, arch, &group),
+            });
+        }
         steps.push(Step::AuditBinaries {
             arch,
             binaries: PAYLOAD
@@ -137,20 +163,30 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
                 .map(|p| (release.join(p.built_name), p.exports))
                 .collect(),
         });
-        let staged: Vec<(PathBuf, PathBuf)> = PAYLOAD
-            .iter()
-            .map(|p| (release.join(p.built_name), stage_dir.join(p.shipped_name)))
-            .collect();
-        let signable: Vec<PathBuf> = staged
-            .iter()
-            .map(|(_, to)| to.clone())
-            .filter(|path| sign::is_signable(path))
-            .collect();
         steps.push(Step::Stage {
             arch,
-            dir: stage_dir.clone(),
-            files: staged,
+            dir: stage_dir(arch),
+            files: PAYLOAD
+                .iter()
+                .map(|p| {
+                    (
+                        release.join(p.built_name),
+                        stage_dir(arch).join(p.shipped_name),
+                    )
+                })
+                .collect(),
         });
+    }
+    steps.push(Step::SkipIfUpToDate {
+        record: record.clone(),
+    });
+    for &arch in &options.arches {
+        let stage_dir = stage_dir(arch);
+        let signable: Vec<PathBuf> = PAYLOAD
+            .iter()
+            .map(|p| stage_dir.join(p.shipped_name))
+            .filter(|path| sign::is_signable(path))
+            .collect();
         if options.signing.is_some() {
             steps.push(Step::Sign {
                 arch,
@@ -215,6 +251,7 @@ pub fn plan(ws: &Workspace, options: &DistOptions) -> DistPlan {
         to: options.out_dir.clone(),
         files: published,
     });
+    steps.push(Step::RecordRun { record });
     DistPlan {
         version: options.version,
         arches: options.arches.clone(),
@@ -273,6 +310,11 @@ impl Step {
                     to.display()
                 )
             }
+            Step::SkipIfUpToDate { record } => format!(
+                "stop here if every later step's inputs and every output match the last successful run ({})",
+                record.display()
+            ),
+            Step::RecordRun { record } => format!("record this run in {}", record.display()),
         }
     }
 }
@@ -294,6 +336,8 @@ pub struct DistReport {
     pub out_dir: PathBuf,
     /// (path relative to out_dir, size, sha256)
     pub artifacts: Vec<(String, u64, String)>,
+    /// Nothing was rebuilt: the outputs were already those of these inputs.
+    pub up_to_date: bool,
 }
 
 pub fn run(options: &DistOptions) -> Result<Option<DistReport>> {
@@ -353,7 +397,12 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     let mut report = DistReport {
         out_dir: plan.out_dir.clone(),
         artifacts: Vec::new(),
+        up_to_date: false,
     };
+    // Each staged file with its source's stamp from just before the copy.
+    let mut staged_stamps: Vec<(PathBuf, cache::ContentStamp)> = Vec::new();
+    // Set by the up-to-date check when a rebuild is needed; written down once it succeeded.
+    let mut rebuilt_from: Option<(cache::DistInputs, Vec<cache::StampedInput>)> = None;
     for step in &plan.steps {
         match step {
             Step::BuildPayload { arch, command } => {
@@ -381,9 +430,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 })?;
             }
             Step::Stage { arch, dir, files } => {
-                progress::step("Staged", &format!("{arch} payload"), || {
+                let stamps = progress::step("Staged", &format!("{arch} payload"), || {
                     stage(dir, files, epoch)
                 })?;
+                staged_stamps.extend(stamps);
             }
             Step::Sign { arch, files } => {
                 let signer = signer
@@ -459,6 +509,68 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     report.artifacts.push((rel.clone(), size, hash));
                 }
             }
+            Step::SkipIfUpToDate { record } => {
+                let record = cache::RecordFile {
+                    path: record.clone(),
+                };
+                let certificate = signer.as_ref().map(|s| &s.certificate);
+                let last = record.load();
+                let (inputs, input_stamps) =
+                    cache::gather(ws, plan, epoch, certificate, last.as_ref(), &staged_stamps)?;
+                let published: Vec<String> = published_files(plan).collect();
+                let freshness = cache::decide(last.as_ref(), &inputs, &published, |rels| {
+                    let paths: Vec<PathBuf> = rels.iter().map(|r| plan.out_dir.join(r)).collect();
+                    cache::sha256_files(&paths)
+                });
+                match (freshness, last) {
+                    (cache::Freshness::UpToDate, Some(last)) => {
+                        progress::status(
+                            "Fresh",
+                            "every input and output is as the last successful dist left them: nothing to rebuild",
+                        );
+                        report.up_to_date = true;
+                        report.artifacts = last
+                            .outputs
+                            .into_iter()
+                            .map(|o| (o.path, o.size, o.sha256))
+                            .collect();
+                        return Ok(report);
+                    }
+                    (cache::Freshness::UpToDate, None) => {
+                        bail!("internal error: up to date without a record")
+                    }
+                    (cache::Freshness::Stale(reason), _) => {
+                        progress::status("Rebuilding", &format!("the MSIs and archives: {reason}"));
+                        record.forget()?;
+                        rebuilt_from = Some((inputs, input_stamps));
+                    }
+                }
+            }
+            Step::RecordRun { record } => {
+                let (inputs, input_stamps) = rebuilt_from
+                    .take()
+                    .context("internal error: a record step without the up-to-date check")?;
+                let outputs = report
+                    .artifacts
+                    .iter()
+                    .map(|(path, size, sha256)| cache::OutputRecord {
+                        path: path.clone(),
+                        size: *size,
+                        sha256: sha256.clone(),
+                    })
+                    .collect();
+                let record = cache::RecordFile {
+                    path: record.clone(),
+                };
+                // The outputs are in place: a record that cannot be written costs only a rebuild.
+                let run = cache::RunRecord::new(inputs, input_stamps, outputs);
+                if let Err(error) = record.save(&run) {
+                    progress::status(
+                        "Warning",
+                        &format!("{error:#}; the next dist will rebuild everything"),
+                    );
+                }
+            }
         }
     }
     Ok(report)
@@ -484,19 +596,26 @@ fn published_files(plan: &DistPlan) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// Copies the built binaries under their shipped names, pins their times (they end up in the
-/// CAB) and records size and hash.
-fn stage(dir: &Path, files: &[(PathBuf, PathBuf)], epoch: u64) -> Result<()> {
+/// Copies the built binaries under their shipped names and pins their times (they end up in the
+/// CAB). Returns each copy with its source's stamp taken just before the copy (see [`cache`]).
+fn stage(
+    dir: &Path,
+    files: &[(PathBuf, PathBuf)],
+    epoch: u64,
+) -> Result<Vec<(PathBuf, cache::ContentStamp)>> {
     if dir.exists() {
         fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut stamps = Vec::new();
     for (from, to) in files {
+        let stamp = cache::ContentStamp::of(from);
         fs::copy(from, to)
             .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
         fsutil::set_mtime(to, epoch)?;
+        stamps.extend(stamp.map(|s| (to.clone(), s)));
     }
-    Ok(())
+    Ok(stamps)
 }
 
 /// The signing key, opened and checked, and the private file its secret is passed in.
@@ -646,7 +765,18 @@ fn build_manifest(
 }
 
 fn print_table(report: &DistReport) {
-    progress::status("Finished", &format!("dist in {}", report.out_dir.display()));
+    progress::status(
+        "Finished",
+        &format!(
+            "dist in {}{}",
+            report.out_dir.display(),
+            if report.up_to_date {
+                " (up to date)"
+            } else {
+                ""
+            }
+        ),
+    );
     let width = report
         .artifacts
         .iter()
@@ -706,16 +836,17 @@ mod tests {
     #[test]
     fn plan_orders_steps_per_arch_then_outputs() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
-        let per_arch = [
-            "BuildPayload",
-            "AuditBinaries",
-            "Stage",
-            "CompileMsi",
-            "CheckMsi",
-            "Archive",
-        ];
-        let mut expected: Vec<&str> = per_arch.iter().chain(per_arch.iter()).copied().collect();
-        expected.extend(["Manifest", "Checksums", "Publish"]);
+        // Two builds per arch: the DLL alone, then the EXEs.
+        let cargo_side = ["BuildPayload", "BuildPayload", "AuditBinaries", "Stage"];
+        let packaging = ["CompileMsi", "CheckMsi", "Archive"];
+        let mut expected: Vec<&str> = cargo_side
+            .iter()
+            .chain(cargo_side.iter())
+            .copied()
+            .collect();
+        expected.push("SkipIfUpToDate");
+        expected.extend(packaging.iter().chain(packaging.iter()));
+        expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
     }
 

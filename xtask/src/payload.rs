@@ -40,6 +40,16 @@ pub const PAYLOAD: [PayloadBinary; 3] = [
     },
 ];
 
+/// The cargo invocations that build `packages`: the credential provider alone (LogonUI loads
+/// it, so its imports must not grow with another package's windows-rs features), then the rest
+/// together.
+pub fn build_groups<'a>(packages: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let (dll, rest): (Vec<&str>, Vec<&str>) = packages
+        .iter()
+        .partition(|p| **p == "sspr-credential-provider");
+    [dll, rest].into_iter().filter(|g| !g.is_empty()).collect()
+}
+
 /// Where cargo leaves release binaries for `arch`.
 pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
     target_dir.join(arch.rust_target()).join("release")
@@ -78,6 +88,18 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dll_is_built_on_its_own() {
+        assert_eq!(
+            build_groups(&["sspr-credential-provider", "sspr-reset-host", "sspr-diag"]),
+            [
+                vec!["sspr-credential-provider"],
+                vec!["sspr-reset-host", "sspr-diag"]
+            ]
+        );
+        assert_eq!(build_groups(&["sspr-diag"]), [vec!["sspr-diag"]]);
+    }
 
     #[test]
     fn cargo_build_targets_win7_with_build_std() {

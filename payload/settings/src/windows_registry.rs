@@ -1,5 +1,9 @@
 //! Reading `HKLM` values on Windows, in the 64-bit view on 64-bit Windows.
 //!
+//! [`MachineRegistryPass`] is what a resolve should use: it opens each key once for all the
+//! values read from it (each open is a kernel call on Windows and a wineserver round trip under
+//! Wine) and closes them when dropped, so nothing outlives the one resolve it was made for.
+//!
 //! `RegOpenKeyExW` with `KEY_WOW64_64KEY` and `RegQueryValueExW` rather than `RegGetValueW`'s
 //! `RRF_SUBKEY_WOW6464KEY`: Microsoft documents the access flag for Windows 7 (on 32-bit Windows
 //! it is ignored), while the `RegGetValueW` flag came with a later SDK, and a Windows 7 that
@@ -12,9 +16,11 @@ use windows::Win32::System::Registry::{
     KEY_WOW64_64KEY, REG_VALUE_TYPE,
 };
 
+use std::cell::RefCell;
+
 use crate::{decode_value, RegValue, RegistryRead};
 
-/// The machine's registry (`HKLM`).
+/// The machine's registry (`HKLM`), each read opening and closing its key.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MachineRegistry;
 
@@ -23,6 +29,7 @@ fn wide(text: &str) -> Vec<u16> {
 }
 
 /// An open key, closed on drop.
+#[derive(Debug)]
 struct OpenKey(HKEY);
 
 impl OpenKey {
@@ -86,5 +93,38 @@ impl Drop for OpenKey {
 impl RegistryRead for MachineRegistry {
     fn read(&self, key: &str, name: &str) -> Option<RegValue> {
         OpenKey::open(key)?.query(name)
+    }
+}
+
+/// The machine's registry for one pass of reads (one resolve of the settings): each key is opened
+/// at most once, an absent key is remembered as absent, and every handle is closed on drop.
+///
+/// Make a new one for every resolve and drop it after: values are still read fresh each time,
+/// and a key created, deleted or replaced in between (Group Policy rewrites its keys on every
+/// refresh) is seen by the next pass, which a handle kept across passes would miss.
+#[derive(Debug, Default)]
+pub struct MachineRegistryPass {
+    /// `(key path, its handle or None when it could not be opened)`, in first-read order.
+    keys: RefCell<Vec<(String, Option<OpenKey>)>>,
+}
+
+impl MachineRegistryPass {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl RegistryRead for MachineRegistryPass {
+    fn read(&self, key: &str, name: &str) -> Option<RegValue> {
+        // Never re-entered (a query calls nothing of ours), so the borrow cannot fail.
+        let mut keys = self.keys.try_borrow_mut().ok()?;
+        // Registry paths are case-insensitive.
+        if let Some((_, open)) = keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return open.as_ref()?.query(name);
+        }
+        let open = OpenKey::open(key);
+        let value = open.as_ref().and_then(|k| k.query(name));
+        keys.push((key.to_owned(), open));
+        value
     }
 }

@@ -1,7 +1,14 @@
 //! The Windows half: loading, the timed sequence, and the printed figures.
+//!
+//! Two figures per run: `cold_us`, the whole life of the DLL once per iteration as LogonUI pays
+//! it at each sign-in screen (LoadLibrary, DllGetClassObject, one provider through the opening
+//! calls, release, FreeLibrary), and `iteration_us`, one more provider object from the loaded
+//! DLL. System DLLs LogonUI has loaded anyway are loaded once before any timing, so the cold
+//! figure is the provider DLL's own cost, not Wine loading `user32.dll` again each time.
 
 use std::ffi::c_void;
 
+use windows::Win32::Foundation::{FreeLibrary, HMODULE};
 use windows::Win32::System::Com::{
     CoInitializeEx, CoTaskMemFree, IClassFactory, COINIT_APARTMENTTHREADED,
 };
@@ -54,24 +61,21 @@ fn activate(factory: &IClassFactory) -> Result<u32, String> {
     }
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let [dll, clsid, iterations] = args else {
-        return Err("usage: sspr-activation-bench DLL CLSID ITERATIONS".into());
-    };
-    let clsid = GUID::try_from(clsid.trim_matches(|c| c == '{' || c == '}'))
-        .map_err(|_| format!("{clsid} is not a CLSID"))?;
-    let iterations: usize = iterations
-        .parse()
-        .map_err(|_| format!("{iterations} is not a count"))?;
-    let mut frequency = 0i64;
-    // SAFETY: writes one i64.
-    let _ = unsafe { QueryPerformanceFrequency(&mut frequency) };
-    // SAFETY: first COM call on this thread; the process exits without uninitializing.
-    let _ = unsafe { CoInitializeEx(None, COINIT_APARTMENTTHREADED) };
+/// System DLLs LogonUI always has loaded (it draws with user32 and runs COM), preloaded so a
+/// cold iteration does not load and unload them with the provider.
+const PRELOADED: [&str; 6] = [
+    "advapi32.dll",
+    "user32.dll",
+    "ole32.dll",
+    "oleaut32.dll",
+    "userenv.dll",
+    "ws2_32.dll",
+];
 
-    let start = now();
+/// Loads `dll` and asks it for the class object of `clsid`.
+fn load(dll: &str, clsid: &GUID) -> Result<(HMODULE, IClassFactory), String> {
     // SAFETY: loading a DLL by path; its DllMain does no work (DESIGN section 7).
-    let module = unsafe { LoadLibraryW(&HSTRING::from(dll.as_str())) }
+    let module = unsafe { LoadLibraryW(&HSTRING::from(dll)) }
         .map_err(|e| format!("LoadLibrary {dll}: {e}"))?;
     // SAFETY: looking up an export of the module just loaded.
     let entry = unsafe { GetProcAddress(module, s!("DllGetClassObject")) }
@@ -80,11 +84,69 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let get_class_object: GetClassObject = unsafe { std::mem::transmute(entry) };
     let mut raw = std::ptr::null_mut();
     // SAFETY: valid GUID pointers and out-pointer.
-    unsafe { get_class_object(&clsid, &IClassFactory::IID, &mut raw) }
+    unsafe { get_class_object(clsid, &IClassFactory::IID, &mut raw) }
         .ok()
         .map_err(|e| format!("DllGetClassObject: {e}"))?;
     // SAFETY: DllGetClassObject succeeded, so raw is an owned IClassFactory.
-    let factory = unsafe { IClassFactory::from_raw(raw) };
+    Ok((module, unsafe { IClassFactory::from_raw(raw) }))
+}
+
+fn unload(module: HMODULE) -> Result<(), String> {
+    // SAFETY: every object and the class factory from this module were released before.
+    unsafe { FreeLibrary(module) }.map_err(|e| format!("FreeLibrary: {e}"))
+}
+
+fn print_list(key: &str, mut times: Vec<f64>) {
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "{key}={}",
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let (dll, clsid, iterations, cold) = match args {
+        [dll, clsid, iterations] => (dll, clsid, iterations, "0"),
+        [dll, clsid, iterations, cold] => (dll, clsid, iterations, cold.as_str()),
+        _ => {
+            return Err(
+                "usage: sspr-activation-bench DLL CLSID ITERATIONS [COLD-ITERATIONS]".into(),
+            )
+        }
+    };
+    let clsid = GUID::try_from(clsid.trim_matches(|c| c == '{' || c == '}'))
+        .map_err(|_| format!("{clsid} is not a CLSID"))?;
+    let iterations: usize = iterations
+        .parse()
+        .map_err(|_| format!("{iterations} is not a count"))?;
+    let cold: usize = cold.parse().map_err(|_| format!("{cold} is not a count"))?;
+    let mut frequency = 0i64;
+    // SAFETY: writes one i64.
+    let _ = unsafe { QueryPerformanceFrequency(&mut frequency) };
+    // SAFETY: first COM call on this thread; the process exits without uninitializing.
+    let _ = unsafe { CoInitializeEx(None, COINIT_APARTMENTTHREADED) };
+    for system_dll in PRELOADED {
+        // SAFETY: loading a system DLL by name, kept loaded for the process's life.
+        unsafe { LoadLibraryW(&HSTRING::from(system_dll)) }
+            .map_err(|e| format!("LoadLibrary {system_dll}: {e}"))?;
+    }
+
+    let mut cold_times = Vec::with_capacity(cold);
+    for _ in 0..cold {
+        let before = now();
+        let (module, factory) = load(dll, &clsid)?;
+        activate(&factory)?;
+        drop(factory);
+        unload(module)?;
+        cold_times.push(micros(now() - before, frequency));
+    }
+
+    let start = now();
+    let (_module, factory) = load(dll, &clsid)?;
     let loaded = now();
     let fields = activate(&factory)?;
     let first = now();
@@ -94,17 +156,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         activate(&factory)?;
         times.push(micros(now() - before, frequency));
     }
-    times.sort_by(|a, b| a.total_cmp(b));
     println!("fields={fields}");
     println!("load_us={:.1}", micros(loaded - start, frequency));
     println!("first_us={:.1}", micros(first - loaded, frequency));
-    println!(
-        "iteration_us={}",
-        times
-            .iter()
-            .map(|t| format!("{t:.2}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    print_list("iteration_us", times);
+    print_list("cold_us", cold_times);
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! `sspr-activation-bench DLL CLSID ITERATIONS`: loads a credential provider DLL the way COM
-//! does (LoadLibrary, DllGetClassObject, IClassFactory::CreateInstance), then runs LogonUI's
-//! opening sequence (SetUsageScenario(logon), GetFieldDescriptorCount, every
-//! GetFieldDescriptorAt, GetCredentialCount) ITERATIONS times, each on a fresh object, and prints
-//! `load_us=`, `first_us=` and `iteration_us=<sorted list>` for `cargo xtask bench` to read.
+//! `sspr-activation-bench DLL CLSID ITERATIONS [COLD-ITERATIONS]`: loads a credential provider
+//! DLL the way COM does (LoadLibrary, DllGetClassObject, IClassFactory::CreateInstance) and runs
+//! LogonUI's opening sequence (SetUsageScenario(logon), GetFieldDescriptorCount, every
+//! GetFieldDescriptorAt, GetCredentialCount). First COLD-ITERATIONS times from LoadLibrary to
+//! FreeLibrary, then ITERATIONS times on fresh objects of one loaded DLL; prints `load_us=`,
+//! `first_us=`, `iteration_us=<sorted list>` and `cold_us=<sorted list>` for `cargo xtask bench`.
 
 #[cfg(windows)]
 mod bench;

@@ -1,6 +1,11 @@
 //! The floor of the activation benchmark: a credential provider that does the least a COM
-//! in-proc server can, built with the same toolchain, targets and profile as ours. It answers
-//! `SetUsageScenario`, reports three fields with static labels and no credentials.
+//! in-proc server can, built with the same toolchain, targets and profile as ours (the bench
+//! builds it in the same cargo invocation as our DLL). It answers `SetUsageScenario`, reports
+//! three fields with static labels and no credentials.
+//!
+//! A second class, [`com::CLSID_READS_SETTINGS`], is the same provider plus the one thing
+//! DESIGN section 7 makes every `SetUsageScenario` do: resolve the settings from the registry.
+//! It is not the floor the goal is judged against; it shows how much of our cost that read is.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -24,6 +29,8 @@ mod com {
 
     /// `{6A1B2C3D-0000-4000-8000-00000000F100}`: a CLSID of the benchmark's own.
     pub const CLSID: GUID = GUID::from_u128(0x6A1B2C3D_0000_4000_8000_00000000F100);
+    /// `{6A1B2C3D-0000-4000-8000-00000000F101}`: the floor that also resolves the settings.
+    pub const CLSID_READS_SETTINGS: GUID = GUID::from_u128(0x6A1B2C3D_0000_4000_8000_00000000F101);
 
     #[no_mangle]
     /// # Safety
@@ -37,10 +44,12 @@ mod com {
             return E_POINTER;
         }
         // SAFETY: checked non-null above.
-        if unsafe { *clsid } != CLSID {
-            return CLASS_E_CLASSNOTAVAILABLE;
-        }
-        let factory: IClassFactory = Factory.into();
+        let reads_settings = match unsafe { *clsid } {
+            CLSID => false,
+            CLSID_READS_SETTINGS => true,
+            _ => return CLASS_E_CLASSNOTAVAILABLE,
+        };
+        let factory: IClassFactory = Factory { reads_settings }.into();
         // SAFETY: iid and out are valid (checked above).
         unsafe { factory.query(iid, out) }
     }
@@ -51,7 +60,9 @@ mod com {
     }
 
     #[implement(IClassFactory)]
-    struct Factory;
+    struct Factory {
+        reads_settings: bool,
+    }
 
     impl IClassFactory_Impl for Factory_Impl {
         fn CreateInstance(
@@ -63,7 +74,10 @@ mod com {
             if outer.is_some() {
                 return Err(CLASS_E_NOAGGREGATION.into());
             }
-            let provider: ICredentialProvider = Provider.into();
+            let provider: ICredentialProvider = Provider {
+                reads_settings: self.reads_settings,
+            }
+            .into();
             // SAFETY: COM passes a valid iid and out-pointer.
             unsafe { provider.query(iid, out) }.ok()
         }
@@ -74,7 +88,9 @@ mod com {
     }
 
     #[implement(ICredentialProvider)]
-    struct Provider;
+    struct Provider {
+        reads_settings: bool,
+    }
 
     const LABEL: [u16; 6] = [
         b'F' as u16,
@@ -91,6 +107,14 @@ mod com {
             _: CREDENTIAL_PROVIDER_USAGE_SCENARIO,
             _: u32,
         ) -> windows_core::Result<()> {
+            if self.reads_settings {
+                // The same resolve our provider does, with the same reader.
+                let settings = sspr_settings::resolve(
+                    &sspr_settings::windows_registry::MachineRegistryPass::new(),
+                    sspr_settings::WindowsFamily::Windows8OrLater,
+                );
+                std::hint::black_box(settings);
+            }
             Ok(())
         }
         fn SetSerialization(

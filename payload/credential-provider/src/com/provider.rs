@@ -210,7 +210,8 @@ impl ICredentialProvider_Impl for Provider_Impl {
             if !scenario.is_supported() {
                 return Err(E_NOTIMPL.into());
             }
-            // Read now, never cached across scenarios: an admin's change applies at the next screen.
+            // Read now, never cached across scenarios: an admin's change applies at the next
+            // screen.
             let settings = read_settings();
             let log = open_logger(settings.enable_logging.value);
             log.info(|| {
@@ -225,20 +226,32 @@ impl ICredentialProvider_Impl for Provider_Impl {
                 inbox_hidden_by_filter: wrapper_health::inbox_hidden_for(cpus.0),
             };
             let mut inner = None;
+            // A lasting failure seen earlier in this process was logged then: once is enough.
+            let known_unavailable = inner_provider::known_unavailable().is_some();
             let (shown, error) = presentation::decide(situation, || {
                 inner = Some(inner_provider::create(cpus, flags)?);
                 Ok::<(), windows_core::Error>(())
             });
             if let Some(error) = &error {
                 wrapper_health::record_failure();
-                log.warning(|| {
+                let message = || {
                     format!(
-                        "the inbox password provider {} cannot be used ({}: {})",
+                        "the inbox password provider {} cannot be used ({}: {}){}",
                         crate::clsid_string(crate::PASSWORD_PROVIDER_CLSID),
                         hresult_text(error.code().0),
-                        error.message()
+                        error.message(),
+                        if known_unavailable {
+                            "; known since an earlier attempt in this process"
+                        } else {
+                            ""
+                        }
                     )
-                });
+                };
+                if known_unavailable {
+                    log.debug(message);
+                } else {
+                    log.warning(message);
+                }
             }
             log.info(|| {
                 format!(

@@ -8,7 +8,7 @@ use windows::Win32::System::LibraryLoader::{
 use windows::Win32::System::SystemInformation::{GetVersionExW, OSVERSIONINFOW};
 use windows_core::PCWSTR;
 
-use sspr_settings::windows_registry::MachineRegistry;
+use sspr_settings::windows_registry::MachineRegistryPass;
 use sspr_settings::{Settings, WindowsFamily};
 
 /// Windows 7 or later, from `GetVersionExW` (without a manifest it caps at 6.2 on newer
@@ -26,9 +26,10 @@ pub fn windows_family() -> WindowsFamily {
     }
 }
 
-/// The settings as they are now in `HKLM` (read on every `SetUsageScenario` and `Filter`).
+/// The settings as they are now in `HKLM` (read on every `SetUsageScenario` and `Filter`,
+/// never cached across): one pass opens each key once and closes it when the resolve is done.
 pub fn read_settings() -> Settings {
-    sspr_settings::resolve(&MachineRegistry, windows_family())
+    sspr_settings::resolve(&MachineRegistryPass::new(), windows_family())
 }
 
 /// The full path of this DLL (`...\SsprCredentialProvider.dll`), or `None` if Windows will not say.
