@@ -8,6 +8,7 @@ mod checksum;
 mod command;
 mod dist;
 mod fsutil;
+mod fuzz;
 mod identity;
 mod imports;
 mod manifest;
@@ -51,6 +52,18 @@ enum Task {
     VerifyRepro(Box<VerifyReproArgs>),
     /// Measure build time, artifact size and activation latency against their floors.
     Bench(BenchArgs),
+    /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
+    Fuzz(FuzzArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct FuzzArgs {
+    /// Inputs to try before stopping.
+    #[arg(long, default_value_t = fuzz::SUITE_RUNS, value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+    /// Do not install missing prerequisites (cargo-fuzz, a C++ compiler); stop and name them.
+    #[arg(long)]
+    no_setup: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +130,14 @@ fn main() -> ExitCode {
             iterations: args.iterations,
         }),
         Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
+        Task::Fuzz(args) => fuzz::run(
+            &Workspace::locate(),
+            &fuzz::FuzzOptions {
+                runs: args.runs,
+                setup: !args.no_setup,
+            },
+        )
+        .map(drop),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -101,6 +101,14 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             "#7",
             "ProviderRegistration",
         ),
+        // The reset host's WebBrowser control in IE11 mode (DESIGN section 8's window).
+        row(
+            HKLM,
+            r"SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION",
+            Some("SsprResetHost.exe"),
+            "#11001",
+            "ProviderRegistration",
+        ),
         row(
             HKCR,
             &clsid_key,
@@ -411,6 +419,6 @@ mod tests {
                 (Some("TypesSupported"), "#7")
             ]
         );
-        assert_eq!(rows.len(), 14);
+        assert_eq!(rows.len(), 15);
     }
 }

@@ -1,5 +1,5 @@
-//! `cargo xtask test`: unit tests, then the builds the end-to-end suite needs (three versions of
-//! both MSIs and the COM probe), then the Wine suite against them.
+//! `cargo xtask test`: unit tests and a bounded fuzzing run, then the builds the end-to-end
+//! suite needs (three versions of both MSIs and the COM probe), then the Wine suite against them.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::arch::Arch;
 use crate::command::ToolCommand;
 use crate::dist::{self, DistOptions};
+use crate::fuzz;
 use crate::payload;
 use crate::progress;
 use crate::setup;
@@ -67,6 +68,13 @@ pub fn run(allow_setup: bool) -> Result<()> {
     setup::ensure(&setup::for_test(), allow_setup)?;
 
     progress::step("Tested", "unit tests", || unit_tests(&ws).run())?;
+    fuzz::run(
+        &ws,
+        &fuzz::FuzzOptions {
+            runs: fuzz::SUITE_RUNS,
+            setup: allow_setup,
+        },
+    )?;
 
     // A throw-away signing key: the `current` packages are signed with it, so the whole
     // end-to-end suite runs on signed MSIs, and the signing tests check against it.
@@ -111,8 +119,14 @@ pub fn run(allow_setup: bool) -> Result<()> {
 
     let mut probes: Vec<(Arch, PathBuf)> = Vec::new();
     for arch in Arch::ALL {
+        // x64 also gets the reset window's test programs (tests/host-owner), which the suite
+        // finds beside the probe; Wine here has no 32-bit side to run them in.
+        let packages: &[&str] = match arch {
+            Arch::X64 => &["sspr-com-probe", "sspr-host-owner"],
+            Arch::X86 => &["sspr-com-probe"],
+        };
         progress::step("Built", &format!("COM probe for {arch}"), || {
-            payload::cargo_build(&ws, arch, &["sspr-com-probe"]).run()
+            payload::cargo_build(&ws, arch, packages).run()
         })?;
         probes.push((
             arch,

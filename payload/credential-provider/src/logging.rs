@@ -102,6 +102,11 @@ pub const LOG_DIR_PARTS: [&str; 2] = ["SsprWindowsLogon", "logs"];
 pub const LOG_FILE: &str = "SsprCredentialProvider.log";
 /// The previous file once the current one passes [`ROTATE_AT_BYTES`].
 pub const ROTATED_LOG_FILE: &str = "SsprCredentialProvider.1.log";
+/// The reset host's output (its self-check and navigation decisions), written through the
+/// handle we give it.
+pub const HOST_LOG_FILE: &str = "SsprResetHost.log";
+/// The reset host's log after rotation.
+pub const ROTATED_HOST_LOG_FILE: &str = "SsprResetHost.1.log";
 /// Verbose logging is for diagnosis; two files of this size bound the disk it takes.
 pub const ROTATE_AT_BYTES: u64 = 4 * 1024 * 1024;
 

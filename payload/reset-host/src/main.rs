@@ -1,64 +1,65 @@
-//! SsprResetHost.exe: the reset experience the credential provider's link opens.
+//! SsprResetHost.exe: the reset portal in a locked-down window, started by the credential
+//! provider's link inside a sandbox (restricted token, job) it checks before showing anything.
 //!
-//! First cut: the command line the provider will use, parsed and validated. The locked-down
-//! window itself is the reset-host issue's work.
+//! Exit codes: 0 closed normally (or `--check-url` allowed), 1 `--check-url` denied, 2 bad
+//! command line, 3 no usable portal, 4 not sandboxed (refused to run), 5 the browser failed,
+//! 6 not on Windows.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+use std::process::ExitCode;
+
 use clap::Parser;
+#[cfg(windows)]
+use sspr_reset_host::session;
+use sspr_reset_host::{args::Args, plan::plan};
+use sspr_settings::Settings;
+use sspr_url_policy::Verdict;
 
-/// The portal shown when no `PortalUrl` is configured.
-const DEFAULT_PORTAL_URL: &str = "https://passwordreset.microsoftonline.com/";
-
-/// Shows the self-service password reset portal at the Windows sign-in screen.
-#[derive(Debug, Parser)]
-#[command(name = "SsprResetHost", version, about)]
-struct Args {
-    /// The user whose password is being reset (passed on to the portal where it accepts it).
-    #[arg(long)]
-    user: Option<String>,
-    /// The reset portal to show.
-    #[arg(long, default_value = DEFAULT_PORTAL_URL)]
-    portal_url: String,
-    /// The window handle of LogonUI's window that owns ours, in decimal.
-    #[arg(long)]
-    parent_window: Option<u64>,
-}
-
-fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    eprintln!(
-        "SsprResetHost: the reset window is not built yet; would open {} for {}",
-        args.portal_url,
-        args.user.as_deref().unwrap_or("<no user>")
-    );
-    std::process::ExitCode::from(3)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_to_the_microsoft_portal() {
-        let args = Args::try_parse_from(["SsprResetHost"]).unwrap();
-        assert_eq!(args.portal_url, DEFAULT_PORTAL_URL);
-        assert_eq!(args.user, None);
+/// `--check-url`: the verdict and its reason on one line.
+fn check_url(url: &str, args: &Args, settings: &Settings) -> ExitCode {
+    let plan = match plan(args.portal_url.as_deref(), None, settings) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("SsprResetHost: {error}");
+            return ExitCode::from(3);
+        }
+    };
+    match plan.policy.policy.check(url) {
+        Verdict::Allow { host } => {
+            println!("allow: host `{host}` is on the allowed list");
+            ExitCode::SUCCESS
+        }
+        Verdict::Deny(deny) => {
+            println!("deny ({}): {}", deny.kind.name(), deny.detail);
+            ExitCode::from(1)
+        }
     }
+}
 
-    #[test]
-    fn takes_user_and_parent_window() {
-        let args = Args::try_parse_from([
-            "SsprResetHost",
-            "--user",
-            "CONTOSO\\alice",
-            "--parent-window",
-            "65552",
-        ])
-        .unwrap();
-        assert_eq!(args.user.as_deref(), Some("CONTOSO\\alice"));
-        assert_eq!(args.parent_window, Some(65552));
+fn main() -> ExitCode {
+    let args = Args::parse();
+    #[cfg(windows)]
+    let settings = session::settings();
+    #[cfg(not(windows))]
+    let settings = sspr_settings::resolve(
+        &sspr_settings::MemoryRegistry::new(),
+        sspr_settings::WindowsFamily::Windows8OrLater,
+    );
+    if let Some(url) = &args.check_url {
+        return check_url(url, &args, &settings);
+    }
+    #[cfg(windows)]
+    {
+        session::run(&args, &settings)
+    }
+    #[cfg(not(windows))]
+    {
+        eprintln!(
+            "SsprResetHost: the reset window runs on Windows only (--check-url works anywhere)"
+        );
+        ExitCode::from(6)
     }
 }

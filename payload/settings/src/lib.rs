@@ -24,6 +24,11 @@ pub const DEFAULT_LINK_TEXT: &str = "Reset password";
 pub const DEFAULT_LINK_TEXT_WINDOWS_7: &str = "Forgot password?";
 /// Longest link text shown; longer values are cut (LogonUI lays the link out on one line).
 pub const MAX_LINK_TEXT_CHARS: usize = 64;
+/// How long the reset window stays open without input, in seconds, when nothing is configured.
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u32 = 300;
+/// The range an admin may set `IdleTimeoutSeconds` in: long enough to type a code from a phone,
+/// short enough that an abandoned window does not sit on the sign-in screen for long.
+pub const IDLE_TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 30..=3600;
 
 /// A registry value as read, reduced to the types the settings use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +128,8 @@ pub struct Settings {
     pub enable_logging: Resolved<bool>,
     /// Hosts an admin allows in addition to the built-in list (`AllowedHosts`, separated by `;`).
     pub allowed_hosts: Resolved<Vec<String>>,
+    /// Seconds without input before the reset window closes (`IdleTimeoutSeconds`).
+    pub idle_timeout_seconds: Resolved<u32>,
 }
 
 fn dword_flag(value: &RegValue) -> Result<bool, String> {
@@ -163,6 +170,28 @@ fn portal_url(value: &RegValue) -> Result<String, String> {
             }
         }
         other => Err(format!("{other:?} where a string was expected")),
+    }
+}
+
+fn idle_timeout(value: &RegValue) -> Result<u32, String> {
+    let seconds = match value {
+        RegValue::Dword(n) => *n,
+        RegValue::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("string `{s}` is not a number of seconds"))?,
+        RegValue::Other(kind) => {
+            return Err(format!("registry type {kind} where a DWORD was expected"))
+        }
+    };
+    if IDLE_TIMEOUT_RANGE.contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "{seconds} s is outside {}..={} s",
+            IDLE_TIMEOUT_RANGE.start(),
+            IDLE_TIMEOUT_RANGE.end()
+        ))
     }
 }
 
@@ -246,6 +275,13 @@ pub fn resolve(registry: &dyn RegistryRead, family: WindowsFamily) -> Settings {
             false,
         ),
         allowed_hosts: lookup(registry, &ordered, "AllowedHosts", host_list, Vec::new()),
+        idle_timeout_seconds: lookup(
+            registry,
+            &ordered,
+            "IdleTimeoutSeconds",
+            idle_timeout,
+            DEFAULT_IDLE_TIMEOUT_SECONDS,
+        ),
     }
 }
 
@@ -432,6 +468,22 @@ mod tests {
         let hosts = resolve(&registry, WindowsFamily::Windows8OrLater).allowed_hosts;
         assert_eq!(hosts.value, ["login.contoso.com", "sso.contoso.com"]);
         assert_eq!(hosts.source, Source::Policy);
+    }
+
+    #[test]
+    fn idle_timeout_defaults_to_five_minutes_and_is_bounded() {
+        let empty = MemoryRegistry::new();
+        let resolved = resolve(&empty, WindowsFamily::Windows7).idle_timeout_seconds;
+        assert_eq!((resolved.value, resolved.source), (300, Source::Default));
+        let registry = MemoryRegistry::new()
+            .with(POLICY_KEY, "IdleTimeoutSeconds", RegValue::Dword(5))
+            .with(SETTINGS_KEY, "IdleTimeoutSeconds", s("120"));
+        let resolved = resolve(&registry, WindowsFamily::Windows7).idle_timeout_seconds;
+        assert_eq!((resolved.value, resolved.source), (120, Source::Settings));
+        assert_eq!(
+            resolved.rejected,
+            ["policy IdleTimeoutSeconds: 5 s is outside 30..=3600 s"]
+        );
     }
 
     fn utf16(text: &str) -> Vec<u8> {

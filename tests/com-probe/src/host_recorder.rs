@@ -24,6 +24,32 @@ pub fn is_reset_host() -> bool {
         .is_some_and(|name| name == "ssprresethost.exe")
 }
 
+/// With the real host installed: the file to watch (its log, a Windows path) and the texts, `|`
+/// separated, any of which means the host has said what the test needs.
+pub const WAIT_FILE_VARIABLE: &str = "SSPR_PROBE_WAIT_FILE";
+pub const WAIT_TEXT_VARIABLE: &str = "SSPR_PROBE_WAIT_TEXT";
+
+/// When [`WAIT_FILE_VARIABLE`] is set: waits (the probe must stay alive meanwhile: the host's
+/// job closes with this process) until the file holds one of the texts, and says `found` or
+/// `timeout`. `None` when the variable is unset.
+pub fn wait_for_text(deadline: Instant) -> Option<&'static str> {
+    let file = std::env::var_os(WAIT_FILE_VARIABLE)?;
+    let texts = std::env::var(WAIT_TEXT_VARIABLE).unwrap_or_default();
+    loop {
+        let content = std::fs::read_to_string(&file).unwrap_or_default();
+        if texts
+            .split('|')
+            .any(|t| !t.is_empty() && content.contains(t))
+        {
+            return Some("found");
+        }
+        if Instant::now() >= deadline {
+            return Some("timeout");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Records the command line and returns the exit code.
 pub fn record() -> i32 {
     // SAFETY: GetCommandLineW returns this process's command line, valid for its life.

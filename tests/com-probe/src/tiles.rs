@@ -13,7 +13,9 @@
 //! - `cred<i>.set_password`: `SetStringValue` of [`TYPED_PASSWORD`] into the password field
 //! - `cred<i>.selected=<hr>:<autologon>`, `cred<i>.inner_link` (the other command links)
 //! - `cred<i>.link`, `cred<i>.host`: our link clicked, and the command line the reset host
-//!   recorded (when `SsprResetHost.exe` is this probe: see `host_recorder`), or `none`
+//!   recorded (when `SsprResetHost.exe` is this probe: see `host_recorder`), or `none`;
+//!   with `SSPR_PROBE_WAIT_FILE` set (the real host installed) `cred<i>.host_log=found|timeout`
+//!   instead: whether the host's log came to hold one of `SSPR_PROBE_WAIT_TEXT`'s texts
 //! - `cred<i>.serialization=<hr>:<response>:<package>:<clsid>:<bytes as text>`
 //! - `cred<i>.events`: what LogonUI's events object received, `;`-separated
 //! - `cred<i>.unadvise`
@@ -41,6 +43,8 @@ pub const TYPED_PASSWORD: &str = "S3cret!Pw-probe";
 
 /// How long the reset host gets to start and record its command line.
 const HOST_DEADLINE: Duration = Duration::from_secs(20);
+/// How long the real reset host gets to write what the test waits for (its self-check).
+const REAL_HOST_DEADLINE: Duration = Duration::from_secs(60);
 
 /// One field descriptor as the probe keeps it.
 struct Field {
@@ -265,12 +269,15 @@ fn tile(
             key("link"),
             result_hex(&unsafe { credential.CommandLinkClicked(link) })
         );
-        println!(
-            "{}={}",
-            key("host"),
-            host_recorder::wait(&record, Instant::now() + HOST_DEADLINE)
-                .unwrap_or_else(|| "none".into())
-        );
+        match host_recorder::wait_for_text(Instant::now() + REAL_HOST_DEADLINE) {
+            Some(outcome) => println!("{}={outcome}", key("host_log")),
+            None => println!(
+                "{}={}",
+                key("host"),
+                host_recorder::wait(&record, Instant::now() + HOST_DEADLINE)
+                    .unwrap_or_else(|| "none".into())
+            ),
+        }
     }
     serialize(&key("serialization"), credential);
     println!("{}={}", key("events"), log.joined());

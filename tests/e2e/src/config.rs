@@ -146,6 +146,18 @@ impl E2eConfig {
             .with_context(|| format!("reading {} ({release:?}, {arch:?})", path.display()))
     }
 
+    /// The reset window's x64 test programs (tests/host-owner), built beside the x64 probe:
+    /// `(sspr-host-owner.exe, sspr-window-probe.exe)`.
+    pub fn window_tools(&self) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let dir = self
+            .probe_x64
+            .parent()
+            .context("SSPR_E2E_PROBE_X64 has no folder")?;
+        let owner = existing_file("SSPR_E2E_PROBE_X64", dir.join("sspr-host-owner.exe"))?;
+        let probe = existing_file("SSPR_E2E_PROBE_X64", dir.join("sspr-window-probe.exe"))?;
+        Ok((owner, probe))
+    }
+
     /// The probe built for `arch` (`SSPR_E2E_PROBE_X64` / `SSPR_E2E_PROBE_X86`).
     pub fn probe(&self, arch: Arch) -> &Path {
         match arch {

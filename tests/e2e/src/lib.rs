@@ -53,6 +53,10 @@ pub const FILTER_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Au
 pub const EVENT_SOURCE_KEY: &str =
     r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider";
 
+/// Internet Explorer's per-program rendering mode; the MSI sets the reset host's to IE11.
+pub const BROWSER_EMULATION_KEY: &str =
+    r"HKLM\SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION";
+
 /// Settings written by the MSI.
 pub const SETTINGS_KEY: &str = r"HKLM\SOFTWARE\SsprWindowsLogon";
 

@@ -84,6 +84,7 @@ fn registry_rows() -> BTreeSet<String> {
             "2|{event_source}|EventMessageFile|[#SsprCredentialProviderDll]|ProviderRegistration"
         ),
         format!("2|{event_source}|TypesSupported|#7|ProviderRegistration"),
+        "2|SOFTWARE\\Microsoft\\Internet Explorer\\Main\\FeatureControl\\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration".to_owned(),
         "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
         "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
         "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),

@@ -1,20 +1,42 @@
-//! Starting `SsprResetHost.exe` from our own folder with the request's arguments.
+//! Starting `SsprResetHost.exe` from our own folder, sandboxed, with the request's arguments.
 //!
-//! This is the call site the reset-host issue hardens: there the host gets a restricted token and
-//! a job object. Until then the host starts as a plain child of LogonUI (SYSTEM), which is why
-//! today's host only parses its arguments and exits; nothing here may show UI itself.
+//! LogonUI runs us as SYSTEM; the host never gets that token. It starts with a restricted copy
+//! (powerful groups deny-only, no privilege but change-notify, low integrity) inside a job (one
+//! active process, UI limits, killed on close) — see `sspr_sandbox`. If any part of that
+//! cannot be set up, the host does not start: there is no unsandboxed fallback. One host at a
+//! time: the job of the previous one is closed (killing it) when the next starts, and the last
+//! one dies with LogonUI.
 
-use windows::Win32::Foundation::{CloseHandle, E_FAIL};
-use windows::Win32::System::Threading::{
-    CreateProcessW, CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, PROCESS_INFORMATION, STARTUPINFOW,
-};
-use windows_core::{HSTRING, PWSTR};
+use std::sync::Mutex;
 
+use sspr_sandbox::windows::{start_sandboxed, Sandboxed};
+use sspr_sandbox::{JobFacts, JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS};
+use windows::Win32::Foundation::E_FAIL;
+
+use super::log_sinks::open_host_output;
 use super::system::own_module_path;
 use crate::host_command::{command_line, host_path, HostRequest};
 use crate::logging::Logger;
 
-/// Starts the host and returns at once with its process id; the host's lifetime is its own.
+/// The running host's job: closed (killing the host) when the next host starts; the last one
+/// closes with LogonUI's process.
+static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+
+/// A started host held for its job handle.
+struct Running(#[allow(dead_code)] Sandboxed);
+
+// SAFETY: Sandboxed holds kernel handles and a process id; kernel handles may be used and closed
+// from any thread of the process.
+unsafe impl Send for Running {}
+
+fn replace_running(next: Option<Running>) {
+    let mut slot = RUNNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    *slot = next;
+}
+
+/// Starts the host and returns at once with its process id; the host's lifetime is its job's.
 pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     let Some(program) = own_module_path().as_deref().and_then(host_path) else {
         log.error(|| "cannot find our own folder, so not starting the reset host".to_owned());
@@ -27,43 +49,37 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     let line = command_line(&program, &request.arguments());
     log.info(|| format!("starting the reset host: {line}"));
 
-    // CreateProcessW may write into the command line buffer, so it is ours and mutable.
-    let mut buffer: Vec<u16> = line.encode_utf16().chain(std::iter::once(0)).collect();
-    let startup = STARTUPINFOW {
-        cb: std::mem::size_of::<STARTUPINFOW>() as u32,
-        ..Default::default()
+    // The previous host (if any) goes first: one reset window at a time.
+    replace_running(None);
+
+    // With logging on, the host's output goes to its own log file; otherwise it has none.
+    let output = if log.is_enabled() {
+        open_host_output()
+            .map_err(|problem| log.warning(|| format!("reset host output not logged: {problem}")))
+            .ok()
+    } else {
+        None
     };
-    let mut process = PROCESS_INFORMATION::default();
-    // SAFETY: the program path and folder are NUL-terminated HSTRINGs and the command line a
-    // NUL-terminated buffer, all outliving the call; startup and process are valid; no handles
-    // are inherited and the environment is LogonUI's own.
-    let started = unsafe {
-        CreateProcessW(
-            &HSTRING::from(program.as_str()),
-            Some(PWSTR(buffer.as_mut_ptr())),
-            None,
-            None,
-            false,
-            CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT,
-            None,
-            &HSTRING::from(folder.as_str()),
-            &startup,
-            &mut process,
-        )
-    };
-    match started {
-        Ok(()) => {
-            // SAFETY: both handles came from CreateProcessW and are closed once; the process
-            // runs on without us.
-            unsafe {
-                let _ = CloseHandle(process.hThread);
-                let _ = CloseHandle(process.hProcess);
-            }
-            log.info(|| format!("reset host started, process id {}", process.dwProcessId));
-            Ok(process.dwProcessId)
+    match start_sandboxed(&program, &line, &folder, output.as_ref()) {
+        Ok(started) => {
+            let id = started.process_id;
+            log.info(|| {
+                let set = JobFacts::new(true, JOB_LIMIT_FLAGS, 1, Some(JOB_UI_RESTRICTIONS));
+                let read = started.job.facts().map_or_else(
+                    |error| format!("unreadable ({error})"),
+                    |facts| facts.flags.join(" "),
+                );
+                format!(
+                    "reset host started, process id {id}, restricted token at low integrity, \
+                     in a job with limits: {}; the job reports: {read}",
+                    set.flags.join(" ")
+                )
+            });
+            replace_running(Some(Running(started)));
+            Ok(id)
         }
         Err(error) => {
-            log.error(|| format!("cannot start {program}: {error}"));
+            log.error(|| format!("cannot start {program} sandboxed, so not at all: {error}"));
             Err(error)
         }
     }

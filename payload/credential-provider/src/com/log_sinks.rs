@@ -23,7 +23,8 @@ use windows_core::{HSTRING, PCWSTR};
 use super::private_dir::ensure_private_dir;
 use super::system::process_and_thread;
 use crate::logging::{
-    file_line, Level, LogSink, Logger, LOG_DIR_PARTS, LOG_FILE, ROTATED_LOG_FILE, ROTATE_AT_BYTES,
+    file_line, Level, LogSink, Logger, HOST_LOG_FILE, LOG_DIR_PARTS, LOG_FILE,
+    ROTATED_HOST_LOG_FILE, ROTATED_LOG_FILE, ROTATE_AT_BYTES,
 };
 
 /// Longest event text sent (the event log's limit per string is 31,839 characters).
@@ -118,15 +119,8 @@ struct LogFile {
 
 impl LogFile {
     fn open() -> Result<Self, String> {
-        let base = std::env::var_os("ProgramData")
-            .or_else(|| std::env::var_os("ALLUSERSPROFILE"))
-            .ok_or("neither ProgramData nor ALLUSERSPROFILE is set")?;
-        let mut folder = PathBuf::from(base);
-        for part in LOG_DIR_PARTS {
-            folder.push(part);
-            ensure_private_dir(&folder.to_string_lossy())?;
-        }
-        let file = open_append(&folder)?;
+        let folder = log_folder()?;
+        let file = open_append(&folder, LOG_FILE)?;
         Ok(Self { folder, file })
     }
 
@@ -147,15 +141,40 @@ impl LogFile {
         let current = self.folder.join(LOG_FILE);
         // Another LogonUI may have rotated already; whatever happens, keep writing somewhere.
         let _ = std::fs::rename(&current, self.folder.join(ROTATED_LOG_FILE));
-        if let Ok(file) = open_append(&self.folder) {
+        if let Ok(file) = open_append(&self.folder, LOG_FILE) {
             self.file = file;
         }
     }
 }
 
-/// Opens (creating) the log file for appending, refusing a link planted in its place.
-fn open_append(folder: &std::path::Path) -> Result<File, String> {
-    let path = folder.join(LOG_FILE);
+/// The log folder, created (private to SYSTEM and Administrators) if missing.
+fn log_folder() -> Result<PathBuf, String> {
+    let base = std::env::var_os("ProgramData")
+        .or_else(|| std::env::var_os("ALLUSERSPROFILE"))
+        .ok_or("neither ProgramData nor ALLUSERSPROFILE is set")?;
+    let mut folder = PathBuf::from(base);
+    for part in LOG_DIR_PARTS {
+        folder.push(part);
+        ensure_private_dir(&folder.to_string_lossy())?;
+    }
+    Ok(folder)
+}
+
+/// The reset host's log (`SsprResetHost.log` beside ours), opened by us for appending and handed
+/// to the host as its standard output: the sandboxed host cannot open anything in the folder
+/// itself. Rotated like ours once it passes [`ROTATE_AT_BYTES`].
+pub fn open_host_output() -> Result<File, String> {
+    let folder = log_folder()?;
+    let current = folder.join(HOST_LOG_FILE);
+    if std::fs::metadata(&current).is_ok_and(|m| m.len() >= ROTATE_AT_BYTES) {
+        let _ = std::fs::rename(&current, folder.join(ROTATED_HOST_LOG_FILE));
+    }
+    open_append(&folder, HOST_LOG_FILE)
+}
+
+/// Opens (creating) a log file for appending, refusing a link planted in its place.
+fn open_append(folder: &std::path::Path, name: &str) -> Result<File, String> {
+    let path = folder.join(name);
     let file = OpenOptions::new()
         .append(true)
         .create(true)

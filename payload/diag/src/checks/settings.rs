@@ -55,7 +55,7 @@ pub fn effective(ctx: &Context<'_>) -> CheckResult {
     let mut check = CheckBuilder::new(EFFECTIVE_ID, "Settings and policy (which value wins)");
     for key in [POLICY_KEY, SETTINGS_KEY] {
         check.look(format!(
-            "HKLM\\{key}\\(Disabled, PortalUrl, LinkText, AllowedHosts)"
+            "HKLM\\{key}\\(Disabled, PortalUrl, LinkText, AllowedHosts, IdleTimeoutSeconds)"
         ));
     }
     check.found(winner_line(
@@ -86,6 +86,13 @@ pub fn effective(ctx: &Context<'_>) -> CheckResult {
         format!("\"{}\"", s.allowed_hosts.value.join(";")),
         SETTINGS_KEY,
     ));
+    check.found(winner_line(
+        machine,
+        "IdleTimeoutSeconds",
+        &s.idle_timeout_seconds,
+        s.idle_timeout_seconds.value.to_string(),
+        SETTINGS_KEY,
+    ));
 
     let mut problems = Problems::new();
     if machine.subkeys(&RegKey::hklm(SETTINGS_KEY)).is_none() {
@@ -101,6 +108,7 @@ pub fn effective(ctx: &Context<'_>) -> CheckResult {
         .chain(&s.portal_url.rejected)
         .chain(&s.link_text.rejected)
         .chain(&s.allowed_hosts.rejected)
+        .chain(&s.idle_timeout_seconds.rejected)
         .collect();
     for why in &rejected {
         check.found(format!("ignored: {why}"));

@@ -11,8 +11,8 @@ use sspr_e2e::probe::{self, ProbeReport};
 use sspr_e2e::registry::{RegTree, RegValue, RegValues, RegView};
 use sspr_e2e::wine::{WineArch, WinePrefix};
 use sspr_e2e::{
-    CLSID, CLSID_KEY, EVENT_SOURCE_KEY, FILTER_CLSID_KEY, FILTER_KEY, PAYLOAD_FILES, PROVIDER_KEY,
-    SETTINGS_KEY, UNINSTALL_KEY,
+    BROWSER_EMULATION_KEY, CLSID, CLSID_KEY, EVENT_SOURCE_KEY, FILTER_CLSID_KEY, FILTER_KEY,
+    PAYLOAD_FILES, PROVIDER_KEY, SETTINGS_KEY, UNINSTALL_KEY,
 };
 
 pub type TestResult = anyhow::Result<()>;
@@ -175,6 +175,10 @@ pub fn expected_registration(
             )]),
         ),
         (
+            BROWSER_EMULATION_KEY,
+            tree([("", values([("SsprResetHost.exe", RegValue::Dword(11001))]))]),
+        ),
+        (
             SETTINGS_KEY,
             tree([(
                 "",
@@ -320,6 +324,7 @@ pub fn assert_not_installed(prefix: &WinePrefix) -> TestResult {
         FILTER_CLSID_KEY,
         FILTER_KEY,
         EVENT_SOURCE_KEY,
+        BROWSER_EMULATION_KEY,
         SETTINGS_KEY,
     ] {
         for view in [RegView::Bits64, RegView::Bits32] {

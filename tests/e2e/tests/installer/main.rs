@@ -12,6 +12,8 @@ mod log;
 mod properties;
 mod provider;
 mod repair;
+mod reset_host;
+mod reset_window;
 mod uninstall;
 mod upgrade;
 mod x86;
@@ -64,6 +66,14 @@ fn trials() -> Vec<Trial> {
         trial!(provider::wrapping_adds_the_link_to_each_password_tile_and_passes_everything_on),
         trial!(provider::enable_logging_writes_the_calls_and_never_a_password),
         trial!(provider::fallback_tile_carries_the_link_and_starts_the_reset_host),
+        trial!(reset_host::the_link_starts_the_host_sandboxed_and_the_host_reports_token_and_job),
+        trial!(reset_host::self_test_prints_token_job_policy_and_url_as_json),
+        trial!(reset_host::check_url_allows_the_portal_and_denies_the_tricky_cases),
+        trial!(reset_host::the_host_refuses_to_run_with_a_full_token),
+        trial!(reset_window::blocked_keys_and_dialogs_are_refused),
+        trial!(reset_window::the_window_closes_when_idle),
+        trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),
+        trial!(reset_window::the_window_closes_when_its_owner_is_destroyed),
         trial!(install::probe_creates_provider_through_com_from_install_path),
         trial!(install::silent_install_lays_down_files_and_registry_in_64bit_view),
         trial!(uninstall::uninstall_of_absent_product_returns_0_under_wine),

@@ -1,0 +1,139 @@
+//! One run of the host on Windows: read the sandbox and the settings, refuse unless both are
+//! right, then show the window and report how it closed.
+//!
+//! Every line goes to standard output, which is `SsprResetHost.log` when the provider logs and
+//! nowhere otherwise: the sandboxed host cannot open files in the log folder itself.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use sspr_sandbox::windows::{current_job_facts, current_token_facts};
+use sspr_settings::windows_registry::MachineRegistry;
+use sspr_settings::{resolve, Settings, WindowsFamily};
+use sspr_url_policy::{Policy, Verdict};
+
+use crate::args::Args;
+use crate::plan::{plan, Plan};
+use crate::report::{SandboxReport, SelfTest};
+use crate::window::{self, CloseReason, Gate, WindowOptions};
+
+/// The window's title.
+const TITLE: &str = "Reset your password";
+
+/// One line to the log; a write that fails (full disk, no output) is dropped, never fatal.
+fn log(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "SsprResetHost[{}] {line}", std::process::id());
+    let _ = out.flush();
+}
+
+/// The settings, read from the machine's registry (the 64-bit view on 64-bit Windows).
+pub fn settings() -> Settings {
+    // The family only chooses the link's default wording, which the host does not show.
+    resolve(&MachineRegistry, WindowsFamily::Windows8OrLater)
+}
+
+fn read_sandbox() -> SandboxReport {
+    SandboxReport::new(
+        current_token_facts().map_err(|e| e.to_string()),
+        current_job_facts().map_err(|e| e.to_string()),
+    )
+}
+
+/// The policy as the window's gate.
+struct PolicyGate<'a>(&'a Policy);
+
+impl Gate for PolicyGate<'_> {
+    // The window logs each decision with the URL (query and fragment dropped); this adds why a
+    // URL was refused.
+    fn allow_navigation(&self, url: &str) -> bool {
+        match self.0.check(url) {
+            Verdict::Allow { .. } => true,
+            Verdict::Deny(deny) => {
+                log(&format!("policy: {} ({})", deny, deny.kind.name()));
+                false
+            }
+        }
+    }
+
+    fn log(&self, line: &str) {
+        log(line);
+    }
+}
+
+/// The host's run: `--self-test`, or the checks and then the window.
+pub fn run(args: &Args, settings: &Settings) -> ExitCode {
+    let sandbox = read_sandbox();
+    let planned =
+        plan(args.portal_url.as_deref(), args.user.as_deref(), settings).map_err(|e| e.to_string());
+    if args.self_test {
+        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone));
+        let would_run = report.would_run;
+        println!("{}", report.to_json());
+        return if would_run {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(4)
+        };
+    }
+    log(&format!(
+        "self-check: {}",
+        serde_json::to_string(&sandbox).unwrap_or_default()
+    ));
+    if !sandbox.ok {
+        for violation in &sandbox.violations {
+            log(&format!("refusing to run: {violation}"));
+        }
+        eprintln!(
+            "SsprResetHost: refusing to run outside the sandbox the credential provider starts \
+             it in ({}); run it with --self-test to see the token and job",
+            sandbox.violations.join("; ")
+        );
+        return ExitCode::from(4);
+    }
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(error) => {
+            log(&format!("no portal to show: {error}"));
+            return ExitCode::from(3);
+        }
+    };
+    show(&plan, args.parent_window)
+}
+
+fn show(plan: &Plan, parent_window: u64) -> ExitCode {
+    for line in &plan.rejected_settings {
+        log(&format!("setting ignored: {line}"));
+    }
+    for (entry, reason) in &plan.policy.ignored_hosts {
+        log(&format!("AllowedHosts entry `{entry}` ignored: {reason}"));
+    }
+    log(&format!(
+        "sandbox ok; opening the portal at {} (owner window {parent_window}, idle timeout {} s, \
+         allowed hosts: {})",
+        plan.policy.policy.portal_host(),
+        plan.idle_timeout_seconds,
+        plan.policy.policy.hosts().join(" ")
+    ));
+    let options = WindowOptions {
+        url: plan.url.clone(),
+        owner: isize::try_from(parent_window).unwrap_or(0),
+        idle_timeout: Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
+        title: TITLE.to_owned(),
+    };
+    match window::run(&options, &PolicyGate(&plan.policy.policy)) {
+        Ok(CloseReason::BrowserFailed(why)) => {
+            log(&format!("closed: the browser failed ({why})"));
+            ExitCode::from(5)
+        }
+        Ok(reason) => {
+            log(&format!("closed: {}", reason.name()));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            log(&format!("the window failed: {error}"));
+            ExitCode::from(5)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Starting a program inside the sandbox: restricted token, job, and (optionally) one log file
+//! as its standard output and error, the only handle it inherits.
+
+use std::os::windows::io::AsRawHandle;
+
+use windows::Win32::Foundation::{SetHandleInformation, HANDLE, HANDLE_FLAG_INHERIT};
+use windows::Win32::System::Threading::{
+    CreateProcessAsUserW, DeleteProcThreadAttributeList, InitializeProcThreadAttributeList,
+    ResumeThread, TerminateProcess, UpdateProcThreadAttribute, CREATE_NO_WINDOW, CREATE_SUSPENDED,
+    CREATE_UNICODE_ENVIRONMENT, EXTENDED_STARTUPINFO_PRESENT, LPPROC_THREAD_ATTRIBUTE_LIST,
+    PROCESS_INFORMATION, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, STARTF_USESTDHANDLES, STARTUPINFOEXW,
+    STARTUPINFOW,
+};
+use windows_core::{HSTRING, PWSTR};
+
+use super::handle::OwnedHandle;
+use super::job::Job;
+use super::token::restricted_host_token;
+
+/// A process started in the sandbox. Dropping it closes the job, which kills the process.
+#[derive(Debug)]
+pub struct Sandboxed {
+    /// The job the process runs in (kill on close).
+    pub job: Job,
+    /// The process id.
+    pub process_id: u32,
+}
+
+/// A `PROC_THREAD_ATTRIBUTE_LIST` naming the handles a child may inherit, deleted on drop.
+struct HandleList {
+    buffer: Vec<u64>,
+    handles: Box<[HANDLE; 1]>,
+}
+
+impl HandleList {
+    fn new(handle: HANDLE) -> windows_core::Result<Self> {
+        let mut size = 0usize;
+        // SAFETY: a size query for one attribute; it "fails" with ERROR_INSUFFICIENT_BUFFER.
+        let _ = unsafe { InitializeProcThreadAttributeList(None, 1, None, &mut size) };
+        let mut list = Self {
+            buffer: vec![0u64; size.div_ceil(8).max(1)],
+            handles: Box::new([handle]),
+        };
+        // SAFETY: the buffer holds `size` bytes, 8-byte aligned.
+        unsafe { InitializeProcThreadAttributeList(Some(list.raw()), 1, None, &mut size)? };
+        // SAFETY: the handle array lives in a Box owned by the list, so it outlives every use
+        // of the list (CreateProcess reads it).
+        let updated = unsafe {
+            UpdateProcThreadAttribute(
+                list.raw(),
+                0,
+                PROC_THREAD_ATTRIBUTE_HANDLE_LIST as usize,
+                Some(list.handles.as_ptr().cast()),
+                std::mem::size_of::<HANDLE>(),
+                None,
+                None,
+            )
+        };
+        if let Err(error) = updated {
+            // SAFETY: initialised above, deleted once (Drop will not run twice: we return Err
+            // after deleting, and the buffer is then only freed).
+            unsafe { DeleteProcThreadAttributeList(list.raw()) };
+            list.buffer.clear();
+            return Err(error);
+        }
+        Ok(list)
+    }
+
+    fn raw(&mut self) -> LPPROC_THREAD_ATTRIBUTE_LIST {
+        LPPROC_THREAD_ATTRIBUTE_LIST(self.buffer.as_mut_ptr().cast())
+    }
+}
+
+impl Drop for HandleList {
+    fn drop(&mut self) {
+        if !self.buffer.is_empty() {
+            // SAFETY: initialised in `new` and deleted once, here.
+            unsafe { DeleteProcThreadAttributeList(self.raw()) };
+        }
+    }
+}
+
+/// Starts `program` with `command_line` in `folder`, sandboxed, and returns once it runs.
+/// `output`, when given, becomes the child's standard output and error (and is the only handle
+/// it inherits); without it the child inherits nothing.
+pub fn start_sandboxed(
+    program: &str,
+    command_line: &str,
+    folder: &str,
+    output: Option<&std::fs::File>,
+) -> windows_core::Result<Sandboxed> {
+    let job = Job::create()?;
+    let token = restricted_host_token()?;
+
+    let output = output.map(|file| HANDLE(file.as_raw_handle()));
+    let mut list = match output {
+        Some(handle) => {
+            // SAFETY: handle is the caller's open file; only its inherit flag changes.
+            unsafe { SetHandleInformation(handle, HANDLE_FLAG_INHERIT.0, HANDLE_FLAG_INHERIT)? };
+            Some(HandleList::new(handle)?)
+        }
+        None => None,
+    };
+    let mut startup = STARTUPINFOEXW {
+        StartupInfo: STARTUPINFOW {
+            cb: std::mem::size_of::<STARTUPINFOEXW>() as u32,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    if let (Some(handle), Some(list)) = (output, list.as_mut()) {
+        startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        startup.StartupInfo.hStdOutput = handle;
+        startup.StartupInfo.hStdError = handle;
+        startup.lpAttributeList = list.raw();
+    }
+    // CreateProcessAsUserW may write into the command line buffer, so it is ours and mutable.
+    let mut buffer: Vec<u16> = command_line
+        .encode_utf16()
+        .chain(std::iter::once(0))
+        .collect();
+    let mut process = PROCESS_INFORMATION::default();
+    // SAFETY: the token is a primary token derived from our own (so no extra privilege is
+    // needed); the strings are NUL-terminated and outlive the call; startup is a valid
+    // STARTUPINFOEXW whose attribute list (if any) lives in `list`; handles are inherited only
+    // when the list names exactly one. The process starts suspended so it is in the job before
+    // it runs a single instruction.
+    let created = unsafe {
+        CreateProcessAsUserW(
+            Some(token.raw()),
+            &HSTRING::from(program),
+            Some(PWSTR(buffer.as_mut_ptr())),
+            None,
+            None,
+            list.is_some(),
+            CREATE_SUSPENDED
+                | CREATE_NO_WINDOW
+                | CREATE_UNICODE_ENVIRONMENT
+                | EXTENDED_STARTUPINFO_PRESENT,
+            None,
+            &HSTRING::from(folder),
+            &startup.StartupInfo,
+            &mut process,
+        )
+    };
+    if let Some(handle) = output {
+        // SAFETY: as above; the handle is not left inheritable for later children of LogonUI.
+        let _ = unsafe { SetHandleInformation(handle, HANDLE_FLAG_INHERIT.0, Default::default()) };
+    }
+    drop(list);
+    created?;
+    let process_handle = OwnedHandle::new(process.hProcess);
+    let thread = OwnedHandle::new(process.hThread);
+    if let Err(error) = job.assign(process_handle.raw()) {
+        // Never let it run outside the job.
+        // SAFETY: the process is ours, suspended, and is ended before it ran.
+        let _ = unsafe { TerminateProcess(process_handle.raw(), 1) };
+        return Err(error);
+    }
+    // SAFETY: the thread handle came from CreateProcessAsUserW.
+    if unsafe { ResumeThread(thread.raw()) } == u32::MAX {
+        let error = windows_core::Error::from_win32();
+        // SAFETY: as above.
+        let _ = unsafe { TerminateProcess(process_handle.raw(), 1) };
+        return Err(error);
+    }
+    Ok(Sandboxed {
+        job,
+        process_id: process.dwProcessId,
+    })
+}

@@ -1,0 +1,132 @@
+//! The reset window under Wine (tests/host-owner): owned by the window that started it, closed
+//! by Esc, by the idle timeout and by its owner going away, with the lock-down's key filter and
+//! dialog guard in place.
+//!
+//! The real host refuses to run outside its sandbox, which Wine cannot prove (see
+//! `reset_host.rs`), so these tests drive the same window code through `sspr-window-probe`, a
+//! test program around `sspr_reset_host::window::run`, started by `sspr-host-owner`, which plays
+//! LogonUI's part: it creates the owner window and passes it as `--parent-window`.
+//!
+//! Wine deviations: Wine has no display here, so the prefix uses its null display driver
+//! (`HKCU\Software\Wine\Drivers\Graphics=null`); without a Gecko engine no page renders (the
+//! first navigation reaches the gate, then fails with `NavigateError`); Wine does not destroy a
+//! window whose cross-process owner is destroyed, so `OwnerClosed` comes from the window's own
+//! `IsWindow` poll, as the window is built to do anyway.
+
+use anyhow::Context as _;
+use sspr_e2e::probe::ProbeReport;
+use sspr_e2e::registry::{RegValue, RegView};
+use sspr_e2e::wine::{windows_path, WinePrefix};
+
+use crate::common::{self, TestResult};
+
+/// A prefix with Wine's null display driver, and the two programs' Windows paths.
+fn prefix(name: &str) -> anyhow::Result<(WinePrefix, String, String)> {
+    let prefix = common::prefix64(name)?;
+    prefix.reg_add(
+        r"HKCU\Software\Wine\Drivers",
+        "Graphics",
+        &RegValue::Sz("null".into()),
+        RegView::Bits64,
+    )?;
+    let (owner, probe) = common::config()?.window_tools()?;
+    Ok((prefix, windows_path(&owner)?, windows_path(&probe)?))
+}
+
+/// Runs the owner with `owner_args`, the window probe with `probe_args`; returns the combined
+/// report (both print `key=value` lines) and the raw output.
+fn run(
+    name: &str,
+    owner_args: &[&str],
+    probe_args: &[&str],
+) -> anyhow::Result<(ProbeReport, String)> {
+    let (prefix, owner, probe) = prefix(name)?;
+    let mut args = vec![owner, probe];
+    args.extend(owner_args.iter().map(|a| (*a).to_owned()));
+    args.push("--".to_owned());
+    args.extend(probe_args.iter().map(|a| (*a).to_owned()));
+    let finished = prefix.wine(&args)?;
+    let text = format!("{}\n{}", finished.stdout, finished.stderr);
+    anyhow::ensure!(
+        finished.status.success(),
+        "sspr-host-owner failed with {}:\n{text}",
+        finished.status
+    );
+    Ok((ProbeReport::parse(&finished.stdout), text))
+}
+
+fn expect(report: &ProbeReport, text: &str, pairs: &[(&str, &str)]) -> TestResult {
+    for (key, value) in pairs {
+        let found = report
+            .get(key)
+            .with_context(|| format!("no {key} in:\n{text}"))?;
+        anyhow::ensure!(found == *value, "{key}={found}, expected {value}:\n{text}");
+    }
+    Ok(())
+}
+
+/// The window appears owned by the owner's window, visible, and Esc closes it.
+pub fn the_window_is_owned_by_the_given_window_and_esc_closes_it() -> TestResult {
+    let (report, text) = run("window-escape", &["--escape-after-ms", "300"], &[])?;
+    expect(
+        &report,
+        &text,
+        &[
+            ("host_window", "1"),
+            ("host_window_owner_ok", "1"),
+            ("host_window_visible", "1"),
+            ("action", "escape"),
+            ("reason", "escape"),
+            ("host_exit", "10"),
+        ],
+    )
+}
+
+/// Destroying the owner (LogonUI closing its window) closes ours.
+pub fn the_window_closes_when_its_owner_is_destroyed() -> TestResult {
+    let (report, text) = run("window-owner", &["--destroy-after-ms", "300"], &[])?;
+    expect(
+        &report,
+        &text,
+        &[
+            ("action", "destroy-owner"),
+            ("reason", "owner-closed"),
+            ("host_exit", "12"),
+        ],
+    )
+}
+
+/// Without input the window closes by itself once the idle timeout passes.
+pub fn the_window_closes_when_idle() -> TestResult {
+    let (report, text) = run("window-idle", &[], &["--idle-ms=2000"])?;
+    expect(&report, &text, &[("reason", "idle"), ("host_exit", "11")])
+}
+
+/// Developer, help and full-screen keys never reach the control, and a dialog the page's thread
+/// tries to open (a file or print dialog would be one) is refused at once.
+pub fn blocked_keys_and_dialogs_are_refused() -> TestResult {
+    let (report, text) = run(
+        "window-keys",
+        &["--post-keys", "0x7B,0x70,0x7A", "--escape-after-ms", "1500"],
+        &["--messagebox-after-ms=300"],
+    )?;
+    expect(&report, &text, &[("reason", "escape"), ("host_exit", "10")])?;
+    for key in ["F12", "F1", "F11"] {
+        anyhow::ensure!(
+            text.lines()
+                .any(|l| l.contains("blocked") && l.contains(key)),
+            "no line says {key} was blocked:\n{text}"
+        );
+    }
+    let messagebox = report
+        .get("messagebox")
+        .with_context(|| format!("no messagebox in:\n{text}"))?;
+    // MessageBoxW answers 0 on Windows when the hook refuses its window; Wine answers -1.
+    // The line is `messagebox=<result> messagebox_ms=<ms>`.
+    let result = messagebox.split(' ').next().unwrap_or_default();
+    anyhow::ensure!(
+        result == "0" || result == "-1",
+        "the dialog was not refused (MessageBoxW returned {messagebox}):\n{text}"
+    );
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! sspr-window-probe: the reset host's window (`sspr_reset_host::window`) without the rest of the
+//! host, so Wine tests can drive `window::run` outside the sandbox the real host insists on. Its
+//! gate allows `https://` URLs only (a stand-in for the host's URL policy) and prints every
+//! question and log line.
+//!
+//! ```text
+//! sspr-window-probe [--parent-window=HWND] [--idle-ms=N] [--url=URL] [--messagebox-after-ms=N]
+//! ```
+//! `--messagebox-after-ms N` calls `MessageBoxW` on the window's thread N ms into the run, as a
+//! page's dialog would: the window's dialog guard must refuse it at once.
+//!
+//! Output, one `key=value` per line: `gate=<url> allow=<0|1>`, `log=<line>`,
+//! `messagebox=<result> messagebox_ms=<how long it blocked>`, then `reason=<close reason>` (or
+//! `error=<HRESULT>`). Exit code per reason: escape 10, idle 11, owner-closed 12, user-closed 13,
+//! browser-failed 14; 15 when `run` failed.
+
+#[cfg(windows)]
+fn main() {
+    std::process::exit(probe::run());
+}
+
+#[cfg(not(windows))]
+fn main() {
+    eprintln!("sspr-window-probe runs on Windows (or under Wine) only");
+    std::process::exit(2);
+}
+
+#[cfg(windows)]
+mod probe {
+    use std::time::{Duration, Instant};
+
+    use windows::Win32::Foundation::HWND;
+    use windows::Win32::UI::WindowsAndMessaging::{KillTimer, MessageBoxW, SetTimer, MB_OK};
+    use windows_core::w;
+
+    use sspr_reset_host::window::{self, CloseReason, Gate, WindowOptions};
+
+    struct PrintingGate;
+
+    impl Gate for PrintingGate {
+        fn allow_navigation(&self, url: &str) -> bool {
+            let allow = url.starts_with("https://");
+            println!("gate={url} allow={}", u8::from(allow));
+            allow
+        }
+
+        fn log(&self, line: &str) {
+            println!("log={line}");
+        }
+    }
+
+    /// A thread timer's callback: runs inside the window's message loop, on its thread.
+    unsafe extern "system" fn show_message_box(_: HWND, _: u32, id: usize, _: u32) {
+        // SAFETY: the thread timer that called us, stopped after its first tick.
+        let _ = unsafe { KillTimer(None, id) };
+        let before = Instant::now();
+        // SAFETY: static strings; no owner window.
+        let answer = unsafe { MessageBoxW(None, w!("sspr-window-probe"), w!("probe"), MB_OK) };
+        println!(
+            "messagebox={} messagebox_ms={}",
+            answer.0,
+            before.elapsed().as_millis()
+        );
+    }
+
+    pub fn run() -> i32 {
+        let mut options = WindowOptions {
+            url: "https://passwordreset.microsoftonline.com/".to_owned(),
+            owner: 0,
+            idle_timeout: Duration::from_secs(600),
+            title: "Reset password (sspr-window-probe)".to_owned(),
+        };
+        for arg in std::env::args().skip(1) {
+            let parsed = if let Some(value) = arg.strip_prefix("--parent-window=") {
+                value.parse().map(|owner| options.owner = owner).is_ok()
+            } else if let Some(value) = arg.strip_prefix("--idle-ms=") {
+                value
+                    .parse()
+                    .map(|ms| options.idle_timeout = Duration::from_millis(ms))
+                    .is_ok()
+            } else if let Some(value) = arg.strip_prefix("--url=") {
+                options.url = value.to_owned();
+                true
+            } else if let Some(value) = arg.strip_prefix("--messagebox-after-ms=") {
+                // SAFETY: a thread timer (no window); the callback lives for the whole program.
+                value
+                    .parse()
+                    .map(|ms| unsafe { SetTimer(None, 0, ms, Some(show_message_box)) })
+                    .is_ok()
+            } else {
+                false
+            };
+            if !parsed {
+                println!("error=unknown or malformed argument `{arg}`");
+                return 2;
+            }
+        }
+        match window::run(&options, &PrintingGate) {
+            Ok(reason) => {
+                println!("reason={reason}");
+                match reason {
+                    CloseReason::Escape => 10,
+                    CloseReason::Idle => 11,
+                    CloseReason::OwnerClosed => 12,
+                    CloseReason::UserClosed => 13,
+                    CloseReason::BrowserFailed(_) => 14,
+                }
+            }
+            Err(error) => {
+                println!("error=0x{:08X}", error.code().0 as u32);
+                15
+            }
+        }
+    }
+}
