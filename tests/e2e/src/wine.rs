@@ -242,6 +242,16 @@ impl WinePrefix {
         Ok(())
     }
 
+    /// Stops the prefix's server and starts it again: settings Wine reads once per session
+    /// (the display driver) apply to the programs started after this.
+    pub fn restart(&self) -> anyhow::Result<()> {
+        stop_wineserver(&self.prefix, self.arch)?;
+        let mut server = self.command("wineserver");
+        server.arg("--persistent");
+        process::run(server, WINE_TIMEOUT)?.success("wineserver --persistent")?;
+        Ok(())
+    }
+
     /// The prefix's architecture.
     pub fn arch(&self) -> WineArch {
         self.arch

@@ -29,6 +29,8 @@ fn prefix(name: &str) -> anyhow::Result<(WinePrefix, String, String)> {
         &RegValue::Sz("null".into()),
         RegView::Bits64,
     )?;
+    // The desktop process the warm-up started keeps the driver it loaded: start over.
+    prefix.restart()?;
     let (owner, probe) = common::config()?.window_tools()?;
     Ok((prefix, windows_path(&owner)?, windows_path(&probe)?))
 }
