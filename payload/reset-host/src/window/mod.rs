@@ -4,8 +4,8 @@
 //! Code map. Pure, tested on Linux: `close_reason` (why it closed), `keys` (which key chords are
 //! swallowed), `dialog_policy` (which dialogs may not open), `watch` (owner gone / idle),
 //! `placement` (size and position), `log_text` (URLs without query), `gate_slot` (the caller's
-//! gate, reachable from COM objects while `run` lasts), `guard` (the panic guard). Windows glue:
-//! `frame` (window, message loop, timer), `browser` (the control's life), `site` (client site,
+//! gate, reachable from COM objects while `run` lasts). Windows glue: `guard` (the panic guard,
+//! shared with the provider through `sspr-panic-guard`), `frame` (window, message loop, timer), `browser` (the control's life), `site` (client site,
 //! in-place site and frame, `IDocHostUIHandler`, ambient properties), `doc_host` (the
 //! `IDocHostUIHandler` definition windows-rs lacks), `events` (the `DWebBrowserEvents2` sink),
 //! `event_args` (its `DISPPARAMS`), `dialogs` (the CBT hook), `state` (what they share).
@@ -21,6 +21,7 @@
 mod close_reason;
 mod dialog_policy;
 mod gate_slot;
+#[cfg(windows)]
 mod guard;
 mod keys;
 mod log_text;
