@@ -24,6 +24,7 @@ use crate::msi_check;
 use crate::payload::{self, PAYLOAD};
 use crate::progress;
 use crate::repro;
+use crate::sbom;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
 use crate::version::ProductVersion;
@@ -61,6 +62,11 @@ pub enum Step {
         arch: Arch,
         dir: PathBuf,
         files: Vec<(PathBuf, PathBuf)>,
+    },
+    /// The architecture's CycloneDX SBOM, from cargo's graph of the builds above.
+    Sbom {
+        arch: Arch,
+        output: PathBuf,
     },
     CompileMsi {
         arch: Arch,
@@ -176,6 +182,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 })
                 .collect(),
         });
+        steps.push(Step::Sbom {
+            arch,
+            output: scratch.join(sbom::sbom_name(options.version, arch)),
+        });
     }
     steps.push(Step::SkipIfUpToDate {
         record: record.clone(),
@@ -233,10 +243,15 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 (MSI_NAME.to_owned(), msi),
                 ("README.md".to_owned(), ws.root.join("README.md")),
                 ("LICENSE".to_owned(), ws.root.join("LICENSE")),
+                (
+                    sbom::SBOM_IN_ZIP.to_owned(),
+                    scratch.join(sbom::sbom_name(options.version, arch)),
+                ),
             ],
         });
         published.push(msi_relpath(arch));
         published.push(zip);
+        published.push(sbom::sbom_name(options.version, arch));
     }
     steps.push(Step::Manifest {
         path: scratch.join(MANIFEST_NAME),
@@ -276,6 +291,10 @@ impl Step {
                 "stage ({arch}) into {}: {}",
                 dir.display(),
                 names(&files.iter().map(|(_, to)| to.clone()).collect::<Vec<_>>())
+            ),
+            Step::Sbom { arch, output } => format!(
+                "write the CycloneDX SBOM ({arch}) {} from cargo tree, cargo metadata and Cargo.lock",
+                output.display()
             ),
             Step::CompileMsi { arch, command, .. } => format!("compile MSI ({arch}): {command}"),
             Step::Sign { arch, files } => format!("sign ({arch}): {}", names(files)),
@@ -434,6 +453,24 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     stage(dir, files, epoch)
                 })?;
                 staged_stamps.extend(stamps);
+            }
+            Step::Sbom { arch, output } => {
+                progress::step(
+                    "Listed",
+                    &format!("{arch} crates in {}", names(std::slice::from_ref(output))),
+                    || {
+                        let inputs = sbom::gather(
+                            ws,
+                            *arch,
+                            plan.version,
+                            epoch,
+                            &backend_version(ws, plan.backend),
+                        )?;
+                        // In the scratch folder: published by rename with everything else.
+                        fs::write(output, sbom::document(&inputs)?)
+                            .with_context(|| format!("cannot write {}", output.display()))
+                    },
+                )?;
             }
             Step::Sign { arch, files } => {
                 let signer = signer
@@ -729,7 +766,11 @@ fn build_manifest(
     let mut arches = Vec::new();
     for (arch, staged) in staged_files(plan) {
         let mut artifacts = Vec::new();
-        for rel in [msi_relpath(arch), zip_name(plan.version, arch)] {
+        for rel in [
+            msi_relpath(arch),
+            zip_name(plan.version, arch),
+            sbom::sbom_name(plan.version, arch),
+        ] {
             artifacts.push(file_record(&scratch.join(&rel), rel, certificate)?);
         }
         let mut payload = Vec::new();
@@ -745,10 +786,7 @@ fn build_manifest(
             payload,
         });
     }
-    let backend = match plan.backend {
-        Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
-        Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
-    };
+    let backend = backend_version(ws, plan.backend);
     Ok(DistManifest {
         name: "SsprWindowsLogon",
         version: plan.version.to_string(),
@@ -762,6 +800,14 @@ fn build_manifest(
         certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
     })
+}
+
+/// The WiX compiler and its version, as the manifest and the SBOM record it.
+fn backend_version(ws: &Workspace, backend: Backend) -> String {
+    match backend {
+        Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
+        Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
+    }
 }
 
 fn print_table(report: &DistReport) {
@@ -837,7 +883,13 @@ mod tests {
     fn plan_orders_steps_per_arch_then_outputs() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         // Two builds per arch: the DLL alone, then the EXEs.
-        let cargo_side = ["BuildPayload", "BuildPayload", "AuditBinaries", "Stage"];
+        let cargo_side = [
+            "BuildPayload",
+            "BuildPayload",
+            "AuditBinaries",
+            "Stage",
+            "Sbom",
+        ];
         let packaging = ["CompileMsi", "CheckMsi", "Archive"];
         let mut expected: Vec<&str> = cargo_side
             .iter()
@@ -859,8 +911,10 @@ mod tests {
             [
                 "x64/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x64.zip",
+                "SsprWindowsLogon-0.3.0-x64.cdx.json",
                 "x86/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x86.zip",
+                "SsprWindowsLogon-0.3.0-x86.cdx.json",
                 "dist-manifest.json",
                 "SHA256SUMS",
             ]

@@ -16,6 +16,7 @@ mod msi_check;
 mod payload;
 mod progress;
 mod repro;
+mod sbom;
 mod setup;
 mod sign;
 mod test_keys;

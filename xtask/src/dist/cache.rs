@@ -458,6 +458,9 @@ pub fn gather(
                     files.push((label, to.clone()));
                 }
             }
+            Step::Sbom { output, .. } => {
+                files.push((relative_label(output, &scratch), output.clone()));
+            }
             Step::Archive { entries, .. } => {
                 for (_, source) in entries.iter().filter(|(_, s)| !s.starts_with(&scratch)) {
                     files.push((relative_label(source, &ws.root), source.clone()));
