@@ -27,6 +27,7 @@ use crate::repro;
 use crate::sbom;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
+use crate::signed_compare;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
@@ -44,6 +45,9 @@ pub struct DistOptions {
     pub backend: Backend,
     /// `None`: an unsigned build (the manifest says so).
     pub signing: Option<SigningConfig>,
+    /// Instead of signing, attach the signatures of an existing signed build (`--graft-signatures`,
+    /// see [`Signer::graft`]): a rebuild then has to match it byte for byte.
+    pub graft: Option<PathBuf>,
 }
 
 /// One step of a dist build.
@@ -124,6 +128,7 @@ pub struct DistPlan {
     pub out_dir: PathBuf,
     pub scratch_name: String,
     pub signing: Option<SigningConfig>,
+    pub graft: Option<PathBuf>,
     pub steps: Vec<Step>,
 }
 
@@ -197,7 +202,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             .map(|p| stage_dir.join(p.shipped_name))
             .filter(|path| sign::is_signable(path))
             .collect();
-        if options.signing.is_some() {
+        let signs = options.signing.is_some() || options.graft.is_some();
+        if signs {
             steps.push(Step::Sign {
                 arch,
                 files: signable.clone(),
@@ -221,7 +227,7 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             command,
             output: msi.clone(),
         });
-        if options.signing.is_some() {
+        if signs {
             steps.push(Step::Sign {
                 arch,
                 files: vec![msi.clone()],
@@ -274,6 +280,7 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
         out_dir: options.out_dir.clone(),
         scratch_name,
         signing: options.signing.clone(),
+        graft: options.graft.clone(),
         steps,
     }
 }
@@ -396,7 +403,7 @@ fn prerequisites(options: &DistOptions) -> Vec<setup::Prerequisite> {
     if options.backend == Backend::Wix {
         needs.retain(|n| n.tool != "wixl" && n.tool != "msiinfo");
     }
-    if options.signing.is_some() && !cfg!(windows) {
+    if (options.signing.is_some() || options.graft.is_some()) && !cfg!(windows) {
         needs.extend(setup::for_signing());
     }
     needs
@@ -409,9 +416,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     let allowed = imports::Win7Imports::tracked()?;
     // The key is opened before anything is built: a wrong password or an expired certificate
     // fails in a second, not after minutes of compiling.
-    let signer = match &plan.signing {
-        Some(config) => Some(Signer::prepare(config, scratch.path(), epoch)?),
-        None => None,
+    let signer = match (&plan.signing, &plan.graft) {
+        (Some(config), _) => Some(Signer::prepare(config, scratch.path(), epoch)?),
+        (None, Some(from)) => Some(Signer::graft(from, scratch.path(), epoch)?),
+        (None, None) => None,
     };
     let mut report = DistReport {
         out_dir: plan.out_dir.clone(),
@@ -477,7 +485,7 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     .as_ref()
                     .context("a signing step without a signing key")?;
                 progress::step("Signed", &format!("{arch}: {}", names(files)), || {
-                    files.iter().try_for_each(|file| signer.sign(file))
+                    files.iter().try_for_each(|file| signer.sign(*arch, file))
                 })?;
             }
             Step::VerifySignatures { arch, files } => {
@@ -655,12 +663,22 @@ fn stage(
     Ok(stamps)
 }
 
-/// The signing key, opened and checked, and the private file its secret is passed in.
+/// The signing key, opened and checked, and the private file its secret is passed in; or the
+/// signed build whose signatures are grafted.
 struct Signer {
-    config: SigningConfig,
+    mode: SignerMode,
     certificate: sign::CertificateInfo,
-    secret_file: Option<sign::SecretFile>,
     epoch: u64,
+}
+
+enum SignerMode {
+    Key {
+        config: SigningConfig,
+        secret_file: Option<sign::SecretFile>,
+    },
+    /// `<from>/<arch>/<file name>` is the signed counterpart of each file to sign; `work` is
+    /// where its extracted signature goes.
+    Graft { from: PathBuf, work: PathBuf },
 }
 
 impl Signer {
@@ -682,22 +700,81 @@ impl Signer {
             config.signing_time = Some(epoch);
         }
         Ok(Self {
-            config,
+            mode: SignerMode::Key {
+                config,
+                secret_file,
+            },
             certificate,
-            secret_file,
             epoch,
         })
     }
 
-    fn sign(&self, file: &Path) -> Result<()> {
-        let password_file = self.secret_file.as_ref().map(sign::SecretFile::path);
-        sign::sign_file(&self.config, password_file, file)?;
+    /// Grafting from `from`, a folder laid out as a dist (`<arch>/SsprWindowsLogon.PROD.msi`,
+    /// `dist-manifest.json`) with each MSI's signed payload beside it (`<arch>/<shipped name>`);
+    /// the certificate is the one its manifest names.
+    fn graft(from: &Path, scratch: &Path, epoch: u64) -> Result<Self> {
+        let manifest = from.join(MANIFEST_NAME);
+        let text = fs::read_to_string(&manifest).with_context(|| {
+            format!(
+                "--graft-signatures: cannot read {} (the signed build's manifest)",
+                manifest.display()
+            )
+        })?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a dist manifest", manifest.display()))?;
+        let sha256 = value["certificate_sha256"]
+            .as_str()
+            .with_context(|| format!("{} records no signing certificate: the build it describes is unsigned, so there is nothing to graft", manifest.display()))?
+            .to_owned();
+        progress::status(
+            "Grafting",
+            &format!(
+                "the signatures of {} (certificate sha256 {sha256})",
+                from.display()
+            ),
+        );
+        Ok(Self {
+            mode: SignerMode::Graft {
+                from: from.to_path_buf(),
+                work: scratch.join("graft"),
+            },
+            certificate: sign::CertificateInfo {
+                sha256,
+                subject: "grafted".into(),
+                not_after: "grafted".into(),
+            },
+            epoch,
+        })
+    }
+
+    fn sign(&self, arch: Arch, file: &Path) -> Result<()> {
+        match &self.mode {
+            SignerMode::Key {
+                config,
+                secret_file,
+            } => {
+                let password_file = secret_file.as_ref().map(sign::SecretFile::path);
+                sign::sign_file(config, password_file, file)?;
+            }
+            SignerMode::Graft { from, work } => {
+                let name = file.file_name().context("a file to sign without a name")?;
+                sign::graft_signature(&from.join(arch.name()).join(name), file, work)?;
+            }
+        }
         // Signing writes a new file; pin its time again (staged files' times go into the CAB).
         fsutil::set_mtime(file, self.epoch)
     }
 
     fn verify(&self, file: &Path) -> Result<()> {
-        sign::verify_file(&self.config, file)
+        match &self.mode {
+            SignerMode::Key { config, .. } => sign::verify_file(config, file),
+            // A grafted signature must at least be over this content; whether its certificate
+            // is trusted is the signed build's question, not the rebuild's.
+            SignerMode::Graft { .. } => match signed_compare::signature_digest_mismatch(file)? {
+                None => Ok(()),
+                Some(reason) => bail!("the grafted signature of {}: {reason}", file.display()),
+            },
+        }
     }
 }
 
@@ -863,6 +940,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            graft: None,
         }
     }
 

@@ -480,6 +480,11 @@ pub fn gather(
             files.push((ca.to_string_lossy().into_owned(), ca.clone()));
         }
     }
+    if let Some(from) = &plan.graft {
+        for source in tree(from)? {
+            files.push((source.to_string_lossy().into_owned(), source));
+        }
+    }
     files.sort();
     files.dedup();
     let files = files
@@ -923,6 +928,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            graft: None,
         };
         // Two processes plan with different scratch folders.
         let a = plan_lines(&super::super::plan_in(&ws, &options, ".dist-111".into()));
