@@ -68,6 +68,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
     setup::ensure(&setup::for_test(), allow_setup)?;
 
     progress::step("Tested", "unit tests", || unit_tests(&ws).run())?;
+    crate::deny::run(&ws.cargo, &ws.root, ws.cargo_home.as_deref())?;
     fuzz::run(
         &ws,
         &fuzz::FuzzOptions {
