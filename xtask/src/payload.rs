@@ -55,7 +55,7 @@ pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
     target_dir.join(arch.rust_target()).join("release")
 }
 
-/// `cargo build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
+/// `cargo auditable build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
 /// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
 /// file honoured, and build paths remapped out of the binaries.
 pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand {
@@ -74,8 +74,17 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
             sysroot.display()
         ));
     }
+    // `cargo auditable build`: cargo-auditable embeds the crate list in a `.dep-v0` section
+    // (zlib-compressed JSON) that `cargo audit bin` and other scanners read from the binary.
     let mut command = ToolCommand::new(cargo)
-        .args(["build", "--release", "--locked", "--target", target])
+        .args([
+            "auditable",
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            target,
+        ])
         .arg("-Zbuild-std=std,panic_unwind")
         .arg("--config")
         .arg(format!("target.{target}.rustflags=[{}]", remaps.join(", ")));
@@ -114,6 +123,7 @@ mod tests {
         assert_eq!(
             cmd.arg_strings(),
             [
+                "auditable",
                 "build",
                 "--release",
                 "--locked",

