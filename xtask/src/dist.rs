@@ -453,14 +453,9 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     binaries.len()
                 );
                 progress::step("Audited", &what, || {
-                    binaries.iter().try_for_each(|(binary, exports)| {
-                        audit_binary(
-                            binary,
-                            exports,
-                            &allowed,
-                            payload::embeds_dependency_list(*arch),
-                        )
-                    })
+                    binaries
+                        .iter()
+                        .try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
                 })?;
             }
             Step::Stage { arch, dir, files } => {
@@ -628,12 +623,7 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     Ok(report)
 }
 
-fn audit_binary(
-    binary: &Path,
-    exports: &[&str],
-    allowed: &imports::Win7Imports,
-    auditable: bool,
-) -> Result<()> {
+fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports) -> Result<()> {
     imports::audit_file(binary, allowed)?;
     let bytes = fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
     let found = imports::read_exports(&bytes)?;
@@ -645,11 +635,10 @@ fn audit_binary(
     }
     let pe = goblin::pe::PE::parse(&bytes)
         .with_context(|| format!("{} is not a PE image", binary.display()))?;
-    if auditable
-        && !pe
-            .sections
-            .iter()
-            .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
+    if !pe
+        .sections
+        .iter()
+        .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
     {
         bail!(
             "{} has no {AUDITABLE_SECTION} section: it was not built by `cargo auditable build` ({})",

@@ -50,15 +50,12 @@ pub fn build_groups<'a>(packages: &[&'a str]) -> Vec<Vec<&'a str>> {
     [dll, rest].into_iter().filter(|g| !g.is_empty()).collect()
 }
 
-/// Whether `arch`'s binaries carry cargo-auditable's dependency list. Not x86: for
-/// `i686-*-windows-gnu` cargo-auditable 0.7.7 keeps its data alive with
-/// `-Wl,-u,AUDITABLE_VERSION_INFO`, but its COFF i386 object names the symbol
-/// `_AUDITABLE_VERSION_INFO` (checked with `i686-w64-mingw32-nm` on its `*_audit_data.o`), so the
-/// linker drops the unreferenced `.dep-v0` section. (Its MSVC path adds the underscore; the GNU
-/// path does not.)
-pub fn embeds_dependency_list(arch: Arch) -> bool {
-    arch == Arch::X64
-}
+/// cargo-auditable's data symbol as 32-bit COFF names it. cargo-auditable 0.7.7 keeps its
+/// `.dep-v0` section alive with `-u AUDITABLE_VERSION_INFO` on every non-MSVC target, but its
+/// i386 COFF object names the symbol with the i386 underscore (checked with
+/// `i686-w64-mingw32-nm` on its `*_audit_data.o`), so without this the linker drops the section
+/// from every x86 binary. (Its MSVC path adds the underscore; the GNU path does not.)
+pub const X86_AUDITABLE_SYMBOL: &str = "_AUDITABLE_VERSION_INFO";
 
 /// Where cargo leaves release binaries for `arch`.
 pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
@@ -83,6 +80,10 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
             "\"--remap-path-prefix={}=/rustc\"",
             sysroot.display()
         ));
+    }
+    if arch == Arch::X86 {
+        // See X86_AUDITABLE_SYMBOL: keep cargo-auditable's data in x86 binaries too.
+        remaps.push(format!("\"-Clink-arg=-Wl,-u,{X86_AUDITABLE_SYMBOL}\""));
     }
     // `cargo auditable build`: cargo-auditable embeds the crate list in a `.dep-v0` section
     // (zlib-compressed JSON) that `cargo audit bin` and other scanners read from the binary.
@@ -141,7 +142,7 @@ mod tests {
                 "i686-win7-windows-gnu",
                 "-Zbuild-std=std,panic_unwind",
                 "--config",
-                "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\", \"--remap-path-prefix=/home/u/.rustup/toolchains/1.95.0=/rustc\"]",
+                "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\", \"--remap-path-prefix=/home/u/.rustup/toolchains/1.95.0=/rustc\", \"-Clink-arg=-Wl,-u,_AUDITABLE_VERSION_INFO\"]",
                 "--package",
                 "sspr-diag",
             ]

@@ -1,9 +1,8 @@
 //! The SBOM in each release zip lists exactly the crates `cargo tree` resolves for the payload
 //! packages of that zip's target, built as `cargo xtask dist` builds them (the DLL in its own
 //! invocation, the two programs together), and is the same file `dist` publishes beside the zip
-//! and lists in `SHA256SUMS` and the manifest. Each shipped x64 binary carries that list in
-//! cargo-auditable's `.dep-v0` section (the DLL exactly; the EXEs a superset); x86 binaries carry none (cargo-auditable 0.7.7 on
-//! i686-*-windows-gnu: the linker drops the section, see `payload::embeds_dependency_list`).
+//! and lists in `SHA256SUMS` and the manifest. Each shipped binary carries that list in
+//! cargo-auditable's `.dep-v0` section (the DLL exactly; the EXEs a superset).
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -253,17 +252,6 @@ fn each_binary_embeds_the_crates_the_sbom_lists_for_it() {
             "SsprResetHost.exe",
             "SsprDiag.exe",
         ] {
-            if arch == "x86" {
-                // Deviation, named: cargo-auditable 0.7.7 keeps the section with
-                // `-u AUDITABLE_VERSION_INFO`, while its i386 COFF symbol is
-                // `_AUDITABLE_VERSION_INFO`, so the linker discards it. When this fails, the
-                // x86 binaries carry the list: compare them as for x64 and require it in dist.
-                assert!(
-                    pe_section(&files[binary], ".dep-v0").is_none(),
-                    "{arch} {binary} now has a .dep-v0 section"
-                );
-                continue;
-            }
             let section = pe_section(&files[binary], ".dep-v0")
                 .unwrap_or_else(|| panic!("{arch} {binary} has no .dep-v0 section"));
             let mut json = Vec::new();
