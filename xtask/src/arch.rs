@@ -21,7 +21,7 @@ impl Arch {
         }
     }
 
-    /// The tier-3 Rust target whose std still runs on Windows 7 (DESIGN section 3).
+    /// The tier-3 Rust target whose std still runs on Windows 7 (docs/design.md, "Windows 7 targets and the import audit").
     pub fn rust_target(self) -> &'static str {
         match self {
             Arch::X64 => "x86_64-win7-windows-gnu",

@@ -546,7 +546,7 @@ fn activation(
             "µs",
             &cold(&ours_runs),
             &cold(&reads_runs),
-            "the minimal provider plus the settings resolve DESIGN section 7 requires at every SetUsageScenario (same reader)",
+            "the minimal provider plus the settings resolve every SetUsageScenario makes (same reader)",
             None,
         )?,
         Figure::new(
@@ -562,7 +562,7 @@ fn activation(
             "µs",
             &warm(&ours_runs),
             &warm(&reads_runs),
-            "the minimal provider plus the settings resolve DESIGN section 7 requires at every SetUsageScenario (same reader)",
+            "the minimal provider plus the settings resolve every SetUsageScenario makes (same reader)",
             None,
         )?,
     ];

@@ -1,5 +1,5 @@
 //! Opening a built MSI and checking it before it is accepted: wixl can drop an attribute or a
-//! row and still exit 0 (DESIGN section 4), so the tables are read back and compared with what
+//! row and still exit 0 (docs/design.md, "wixl: the subset we use"), so the tables are read back and compared with what
 //! the sources mean.
 
 use std::collections::BTreeSet;
@@ -16,7 +16,7 @@ pub const HKCR: i32 = 0;
 pub const HKLM: i32 = 2;
 /// `msidbComponentAttributes64bit`.
 pub const COMPONENT_64BIT: i32 = 256;
-/// The public properties the installer remembers (DESIGN section 2, plus the kill switch).
+/// The public properties the installer remembers (docs/design.md, "MSI identity and properties").
 pub const PUBLIC_PROPERTIES: [&str; 4] = ["ENABLELOGGING", "PORTALURL", "LINKTEXT", "DISABLED"];
 
 /// One row of the Registry table, without its generated primary key.
@@ -39,7 +39,7 @@ fn row(root: i32, key: &str, name: Option<&str>, value: &str, component: &str) -
     }
 }
 
-/// The registration rows of DESIGN section 2, exactly as the Registry table must hold them, plus
+/// The registration rows of docs/design.md, "MSI identity and properties", exactly as the Registry table must hold them, plus
 /// the credential provider filter (its class and its `Credential Provider Filters` entry) and the
 /// event log source the provider reports under.
 pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
@@ -101,7 +101,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             "#7",
             "ProviderRegistration",
         ),
-        // The reset host's WebBrowser control in IE11 mode (DESIGN section 8's window).
+        // The reset host's WebBrowser control in IE11 mode (docs/design.md, "The reset window and its sandbox").
         row(
             HKLM,
             r"SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION",

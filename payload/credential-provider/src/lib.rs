@@ -28,7 +28,7 @@ pub mod wrapper_health;
 #[cfg(windows)]
 mod com;
 
-/// The provider's class id, `{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}` (DESIGN section 2).
+/// The provider's class id, `{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}` (docs/design.md, "MSI identity and properties").
 pub const PROVIDER_CLSID: u128 = 0x86D2F0AC_2171_46CF_9998_4E33B3D7FD4F;
 
 /// The filter's class id, `{0101B97F-830D-47C8-BFE7-C9CB2DB83703}`: registered under

@@ -1,4 +1,4 @@
-//! Where the product registers itself (DESIGN section 2), and reading a COM class's
+//! Where the product registers itself (docs/design.md, "MSI identity and properties"), and reading a COM class's
 //! `InprocServer32` back: the path, expanded, and what the file there is.
 
 use crate::machine::{expand_env, Machine, RegKey, Value, View};

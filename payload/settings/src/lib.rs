@@ -15,12 +15,12 @@ pub mod windows_registry;
 pub const SETTINGS_KEY: &str = r"SOFTWARE\SsprWindowsLogon";
 /// `HKLM\SOFTWARE\Policies\SsprWindowsLogon`: Group Policy; a value here always wins.
 pub const POLICY_KEY: &str = r"SOFTWARE\Policies\SsprWindowsLogon";
-/// The provider's registration key, where the seed documents `EnableLogging`.
+/// The provider's registration key, where Microsoft's "How to: Enable password reset from the Windows login screen" documents `EnableLogging`.
 pub const PROVIDER_KEY: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
 
 pub const DEFAULT_PORTAL_URL: &str = "https://passwordreset.microsoftonline.com/";
 pub const DEFAULT_LINK_TEXT: &str = "Reset password";
-/// Windows 7's wording, as the seed shows it.
+/// Windows 7's wording, as Microsoft's "How to: Enable password reset from the Windows login screen" shows it.
 pub const DEFAULT_LINK_TEXT_WINDOWS_7: &str = "Forgot password?";
 /// Longest link text shown; longer values are cut (LogonUI lays the link out on one line).
 pub const MAX_LINK_TEXT_CHARS: usize = 64;

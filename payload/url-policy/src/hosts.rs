@@ -3,7 +3,7 @@
 
 use crate::verdict::quoted;
 
-/// Hosts the reset window may always open (DESIGN section 8). Each is needed by Microsoft's
+/// Hosts the reset window may always open (docs/design.md, "The reset window and its sandbox"). Each is needed by Microsoft's
 /// password-reset flow itself; anything else must be the portal's host or an admin's entry.
 pub const BUILT_IN_HOSTS: &[&str] = &[
     // The Microsoft Entra self-service password reset portal: the default `PortalUrl`.

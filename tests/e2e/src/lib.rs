@@ -6,7 +6,7 @@
 //! seconds rather than a `wineboot`. Around it:
 //!
 //! - [`msiexec`]: command lines for install, uninstall, upgrade and repair, run through a batch
-//!   file so the real 32-bit exit code comes back (DESIGN section 5);
+//!   file so the real 32-bit exit code comes back (docs/design.md, "Wine deviations");
 //! - [`registry`]: `reg query` parsed into typed values, in an explicit 64- or 32-bit view;
 //! - [`snapshot`]: whole-machine snapshots (registry export and `drive_c` listing) and their
 //!   difference, with the short list of Wine's own noise;
@@ -30,7 +30,7 @@ pub mod registry;
 pub mod snapshot;
 pub mod wine;
 
-/// The provider's CLSID in registry form (DESIGN section 2).
+/// The provider's CLSID in registry form (docs/design.md, "MSI identity and properties").
 pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
 
 /// `HKCR\CLSID\{...}` as it lands on a machine: per-machine HKCR rows go to `HKLM\Software\Classes`.

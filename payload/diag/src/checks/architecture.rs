@@ -2,7 +2,7 @@
 //!
 //! LogonUI is a native process: on 64-bit Windows it reads the 64-bit registry view and loads
 //! only x64 DLLs. An x86 package there registers in `Wow6432Node`, where LogonUI never looks
-//! (DESIGN section 9).
+//! (docs/design.md, "Product").
 
 use super::Context;
 use crate::machine::{Arch, Machine, View};

@@ -194,7 +194,7 @@ pub fn logging(ctx: &Context<'_>) -> CheckResult {
         };
         problems.warn(
             format!(
-                "Verbose logging is on (from {}); the seed says to use it for troubleshooting only",
+                "Verbose logging is on (from {}); Microsoft's \"How to: Enable password reset from the Windows login screen\" says to use it for troubleshooting only",
                 resolved.source.name()
             ),
             fix,
