@@ -13,6 +13,7 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_fixup;
 mod payload;
 mod progress;
 mod repro;
@@ -133,6 +134,9 @@ struct DistArgs {
     /// The WiX compiler: wixl (Linux) or the WiX Toolset via cargo-wix (Windows).
     #[arg(long, value_enum, default_value = "wixl")]
     backend: Backend,
+    /// The help link Add/Remove Programs shows (ARPHELPLINK); none unless given.
+    #[arg(long)]
+    help_url: Option<String>,
     #[command(flatten)]
     signing: sign::SigningArgs,
 }
@@ -224,5 +228,6 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         setup: !args.no_setup,
         backend: args.backend,
         signing: args.signing.into_config()?,
+        help_url: args.help_url,
     })
 }
