@@ -70,7 +70,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &filter_inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -91,7 +91,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKLM,
             event_source_key,
             Some("EventMessageFile"),
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ProviderRegistration",
         ),
         row(
@@ -120,7 +120,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -386,7 +386,7 @@ mod tests {
         // The provider's class and the filter's: both served by the one installed DLL.
         assert_eq!(inproc.len(), 2);
         for row in &inproc {
-            assert_eq!(row.value, "[#SsprCredentialProviderDll]");
+            assert_eq!(row.value, "[INSTALLFOLDER]SsprCredentialProvider.dll");
             assert_eq!(row.root, HKCR);
             assert_eq!(row.component, "ComRegistration");
         }
@@ -415,7 +415,10 @@ mod tests {
         assert_eq!(
             event_source,
             [
-                (Some("EventMessageFile"), "[#SsprCredentialProviderDll]"),
+                (
+                    Some("EventMessageFile"),
+                    "[INSTALLFOLDER]SsprCredentialProvider.dll"
+                ),
                 (Some("TypesSupported"), "#7")
             ]
         );
