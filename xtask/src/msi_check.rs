@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use crate::arch::Arch;
 use crate::command::ToolCommand;
 
-pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// Registry table `Root` values.
 pub const HKCR: i32 = 0;
 pub const HKLM: i32 = 2;
@@ -43,21 +43,16 @@ fn row(root: i32, key: &str, name: Option<&str>, value: &str, component: &str) -
 /// the credential provider filter (its class and its `Credential Provider Filters` entry) and the
 /// event log source the provider reports under.
 pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
-    // The filter's class id (sspr_credential_provider::FILTER_CLSID).
-    const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+    const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
     let clsid_key = format!("CLSID\\{CLSID}");
     let inproc_key = format!("{clsid_key}\\InprocServer32");
-    let provider_key = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
-    );
+    let provider_key = sspr_identity::PROVIDER_KEY;
     let filter_clsid_key = format!("CLSID\\{FILTER_CLSID}");
     let filter_inproc_key = format!("{filter_clsid_key}\\InprocServer32");
-    let filter_key = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
-    );
+    let filter_key = sspr_identity::FILTER_KEY;
     let event_source_key =
         "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
-    let settings_key = "SOFTWARE\\SsprWindowsLogon";
+    let settings_key = sspr_identity::SETTINGS_KEY;
     [
         row(
             HKCR,
@@ -82,7 +77,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
         ),
         row(
             HKLM,
-            &filter_key,
+            filter_key,
             None,
             "SsprCredentialProviderFilter",
             "ProviderRegistration",
@@ -132,14 +127,14 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
         ),
         row(
             HKLM,
-            &provider_key,
+            provider_key,
             None,
             "SsprCredentialProvider",
             "ProviderRegistration",
         ),
         row(
             HKLM,
-            &provider_key,
+            provider_key,
             Some("EnableLogging"),
             "#[ENABLELOGGING]",
             "ProviderRegistration",
@@ -399,10 +394,7 @@ mod tests {
             .iter()
             .find(|r| r.key.contains("Credential Provider Filters"))
             .expect("a Credential Provider Filters row");
-        assert_eq!(
-            filter.key,
-            "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}"
-        );
+        assert_eq!(filter.key, sspr_identity::FILTER_KEY);
         assert_eq!((filter.root, filter.name.as_deref()), (HKLM, None));
         let event_source: Vec<_> = rows
             .iter()

@@ -48,6 +48,18 @@ impl DiagExit {
     }
 }
 
+impl From<HostExit> for std::process::ExitCode {
+    fn from(exit: HostExit) -> Self {
+        Self::from(exit.code())
+    }
+}
+
+impl From<DiagExit> for std::process::ExitCode {
+    fn from(exit: DiagExit) -> Self {
+        Self::from(exit.code())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use sspr_identity::HostExit;
 use sspr_sandbox::windows::{current_job_facts, current_token_facts};
 use sspr_settings::windows_registry::MachineRegistry;
 use sspr_settings::{resolve, Settings, WindowsFamily};
@@ -74,7 +75,7 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
         return if would_run {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(4)
+            ExitCode::from(HostExit::NotSandboxed)
         };
     }
     log(&format!(
@@ -90,13 +91,13 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
              it in ({}); run it with --self-test to see the token and job",
             sandbox.violations.join("; ")
         );
-        return ExitCode::from(4);
+        return ExitCode::from(HostExit::NotSandboxed);
     }
     let plan = match planned {
         Ok(plan) => plan,
         Err(error) => {
             log(&format!("no portal to show: {error}"));
-            return ExitCode::from(3);
+            return ExitCode::from(HostExit::NoPortal);
         }
     };
     show(&plan, args.parent_window)
@@ -125,7 +126,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
     match window::run(&options, &PolicyGate(&plan.policy.policy)) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
-            ExitCode::from(5)
+            ExitCode::from(HostExit::BrowserFailed)
         }
         Ok(reason) => {
             log(&format!("closed: {}", reason.name()));
@@ -133,7 +134,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         }
         Err(error) => {
             log(&format!("the window failed: {error}"));
-            ExitCode::from(5)
+            ExitCode::from(HostExit::BrowserFailed)
         }
     }
 }

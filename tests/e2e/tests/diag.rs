@@ -447,9 +447,11 @@ fn broken_registration_and_conflicting_policy() -> anyhow::Result<()> {
             "PortalUrl = \"https://passwordreset.microsoftonline.com/\" from settings; policy: \"http://sspr.contoso.test/\" (REG_SZ); settings: \"https://passwordreset.microsoftonline.com/\" (REG_SZ)",
         ]
     );
-    assert!(run
-        .text("settings.effective", "fix")?
-        .starts_with(r"Group Policy sets HKLM\SOFTWARE\Policies\SsprWindowsLogon\Disabled = 1"));
+    assert!(run.text("settings.effective", "fix")?.starts_with(concat!(
+        r"Group Policy sets HKLM\",
+        sspr_identity::policy_key!(),
+        r"\Disabled = 1"
+    )));
     assert_eq!(
         run.text("settings.logging", "summary")?,
         "Verbose logging is on (from registration); Microsoft's \"How to: Enable password reset from the Windows login screen\" says to use it for troubleshooting only"

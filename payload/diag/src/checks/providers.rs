@@ -277,7 +277,11 @@ mod tests {
         assert_eq!(result.status, Status::Pass);
         assert_eq!(
             result.found[1],
-            r"this product's: {0101B97F-830D-47C8-BFE7-C9CB2DB83703} SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
+            concat!(
+                "this product's: ",
+                sspr_identity::filter_clsid!(),
+                r" SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
+            )
         );
         let machine = FakeMachine::windows7()
             .with_value(

@@ -266,7 +266,11 @@ mod tests {
         let result = run(&machine, effective);
         assert_eq!(
             result.fix.as_deref(),
-            Some(r#"reg add "HKLM\SOFTWARE\SsprWindowsLogon" /v Disabled /t REG_DWORD /d 0 /f"#)
+            Some(concat!(
+                r#"reg add "HKLM\"#,
+                sspr_identity::settings_key!(),
+                r#"" /v Disabled /t REG_DWORD /d 0 /f"#
+            ))
         );
     }
 

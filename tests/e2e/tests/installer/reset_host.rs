@@ -25,7 +25,7 @@ const PROVIDER_LOG: [&str; 4] = [
     "logs",
     "SsprCredentialProvider.log",
 ];
-const SETTINGS_KEY: &str = r"HKLM\SOFTWARE\SsprWindowsLogon";
+use sspr_e2e::SETTINGS_KEY;
 
 /// A prefix with the current x64 package installed (the real host, not the probe).
 fn installed(name: &str, properties: &[(&str, &str)]) -> anyhow::Result<(WinePrefix, InstallDir)> {
