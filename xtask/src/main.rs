@@ -14,6 +14,7 @@ mod imports;
 mod manifest;
 mod msi_check;
 mod payload;
+mod policy_definitions;
 mod progress;
 mod repro;
 mod setup;
