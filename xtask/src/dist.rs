@@ -23,6 +23,7 @@ use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
 use crate::msi_fixup;
 use crate::payload::{self, PAYLOAD};
+use crate::policy_definitions;
 use crate::progress;
 use crate::repro;
 use crate::setup;
@@ -90,6 +91,11 @@ pub enum Step {
     ValidateMsi {
         arch: Arch,
         msi: PathBuf,
+    },
+    /// Check the administrative templates and copy them into the scratch folder
+    /// (`PolicyDefinitions/...`, published beside the MSIs).
+    PolicyDefinitions {
+        files: Vec<(String, PathBuf)>,
     },
     Archive {
         arch: Arch,
@@ -189,6 +195,11 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
     steps.push(Step::SkipIfUpToDate {
         record: record.clone(),
     });
+    let policy_files = policy_definitions::files(&ws.root);
+    steps.push(Step::PolicyDefinitions {
+        files: policy_files.clone(),
+    });
+    published.extend(policy_files.iter().map(|(rel, _)| rel.clone()));
     for &arch in &options.arches {
         let stage_dir = stage_dir(arch);
         let signable: Vec<PathBuf> = PAYLOAD
@@ -248,7 +259,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 (MSI_NAME.to_owned(), msi),
                 ("README.md".to_owned(), ws.root.join("README.md")),
                 ("LICENSE".to_owned(), ws.root.join("LICENSE")),
-            ],
+            ]
+            .into_iter()
+            .chain(policy_files.iter().cloned())
+            .collect(),
         });
         published.push(msi_relpath(arch));
         published.push(zip);
@@ -315,6 +329,14 @@ impl Step {
                 "zip ({arch}) {}: {}",
                 zip.display(),
                 entries
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::PolicyDefinitions { files } => format!(
+                "check the administrative templates, copy {}",
+                files
                     .iter()
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>()
@@ -512,6 +534,11 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     .collect();
                 progress::step("Zipped", &format!("{arch}"), || {
                     crate::archive::write_zip(zip, folder, &entries, epoch)
+                })?;
+            }
+            Step::PolicyDefinitions { files } => {
+                progress::step("Checked", "administrative templates", || {
+                    policy_definitions::stage(&ws.root, scratch.path(), files)
                 })?;
             }
             Step::Manifest { path } => {
@@ -776,6 +803,14 @@ fn build_manifest(
             payload,
         });
     }
+    let mut policy_definitions = Vec::new();
+    for step in &plan.steps {
+        if let Step::PolicyDefinitions { files } = step {
+            for (rel, _) in files {
+                policy_definitions.push(file_record(&scratch.join(rel), rel.clone(), certificate)?);
+            }
+        }
+    }
     let backend = match plan.backend {
         Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
         Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
@@ -792,6 +827,7 @@ fn build_manifest(
         signed: certificate.is_some(),
         certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
+        policy_definitions,
     })
 }
 
@@ -876,7 +912,7 @@ mod tests {
             .chain(cargo_side.iter())
             .copied()
             .collect();
-        expected.push("SkipIfUpToDate");
+        expected.extend(["SkipIfUpToDate", "PolicyDefinitions"]);
         expected.extend(packaging.iter().chain(packaging.iter()));
         expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
@@ -889,6 +925,9 @@ mod tests {
         assert_eq!(
             published,
             [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
                 "x64/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x64.zip",
                 "x86/SsprWindowsLogon.PROD.msi",
@@ -896,6 +935,31 @@ mod tests {
                 "dist-manifest.json",
                 "SHA256SUMS",
             ]
+        );
+    }
+
+    #[test]
+    fn zips_carry_the_policy_definitions_in_the_central_store_layout() {
+        let plan = plan(&ws(), &options(vec![Arch::X64]));
+        let Some(Step::Archive { entries, .. }) = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::Archive { .. }))
+        else {
+            panic!("no archive step");
+        };
+        let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names[names.len() - 3..],
+            [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
+            ]
+        );
+        assert_eq!(
+            entries[names.len() - 1].1,
+            PathBuf::from("/src/admx/de-DE/SsprWindowsLogon.adml")
         );
     }
 

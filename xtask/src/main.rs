@@ -15,6 +15,7 @@ mod manifest;
 mod msi_check;
 mod msi_fixup;
 mod payload;
+mod policy_definitions;
 mod progress;
 mod repro;
 mod setup;

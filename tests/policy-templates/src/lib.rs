@@ -39,20 +39,54 @@ pub fn admx_dir() -> PathBuf {
         .join("admx")
 }
 
+/// Every shipped file, relative to `admx/` and to `PolicyDefinitions` alike (the central store
+/// has the same layout): the template, then each language's resources.
+pub fn shipped_names() -> Vec<String> {
+    std::iter::once(format!("{TEMPLATE_STEM}.admx"))
+        .chain(
+            LANGUAGES
+                .iter()
+                .map(|language| format!("{language}/{TEMPLATE_STEM}.adml")),
+        )
+        .collect()
+}
+
 /// Every shipped file, as `(path inside PolicyDefinitions, path in the checkout)`.
 pub fn shipped_files() -> Vec<(String, PathBuf)> {
     let dir = admx_dir();
-    let mut files = vec![(
-        format!("{TEMPLATE_STEM}.admx"),
-        dir.join(format!("{TEMPLATE_STEM}.admx")),
-    )];
-    for language in LANGUAGES {
-        files.push((
-            format!("{language}/{TEMPLATE_STEM}.adml"),
-            dir.join(language).join(format!("{TEMPLATE_STEM}.adml")),
-        ));
+    shipped_names()
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(&name);
+            (name, path)
+        })
+        .collect()
+}
+
+/// Reads the shipped files under `admx_dir` and checks them ([`check`]); an error lists every
+/// problem.
+pub fn check_dir(admx_dir: &std::path::Path) -> Result<(), String> {
+    let mut texts = Vec::new();
+    for name in shipped_names() {
+        let path = admx_dir.join(&name);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        texts.push((name, text));
     }
-    files
+    let languages: Vec<(&str, &str)> = texts[1..]
+        .iter()
+        .map(|(name, text)| (name.split('/').next().unwrap_or(""), text.as_str()))
+        .collect();
+    let problems = check(&texts[0].1, &languages);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the administrative templates in {} break the ADMX schema's rules:\n  {}",
+            admx_dir.display(),
+            problems.join("\n  ")
+        ))
+    }
 }
 
 /// The state an admin gives a policy in the Group Policy editor.
