@@ -9,5 +9,5 @@ mod token;
 
 pub use handle::OwnedHandle;
 pub use job::{current_job_facts, Job};
-pub use launch::{start_sandboxed, Sandboxed};
+pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};
 pub use token::{current_token_facts, restricted_host_token, token_facts};
