@@ -14,7 +14,7 @@ mod window_access;
 pub use acl::{aces_of, path_writers, Descriptor, Security};
 pub use handle::OwnedHandle;
 pub use job::{current_job_facts, Job};
-pub use launch::{start_sandboxed, Sandboxed};
+pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};
 pub use launch_sid::{new_launch_sid, LaunchSid, WellKnown};
 pub use logon::{new_credentials_token, NETWORK_USER};
 pub use token::{current_token_facts, restricted_host_token, token_facts};
