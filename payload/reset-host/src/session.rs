@@ -68,7 +68,8 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
     let planned =
         plan(args.portal_url.as_deref(), args.user.as_deref(), settings).map_err(|e| e.to_string());
     if args.self_test {
-        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone));
+        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone))
+            .with_access(crate::access_probes::run_all());
         let would_run = report.would_run;
         println!("{}", report.to_json());
         return if would_run {
