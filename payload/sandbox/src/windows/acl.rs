@@ -164,8 +164,8 @@ impl Security {
     }
 }
 
-/// The allow and deny ACEs of `acl` (others, e.g. object or callback ACEs, are left out).
-pub fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
+/// The allow and deny ACEs of `acl`, a valid ACL (others, e.g. object or callback ACEs, are left out).
+fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
     // SAFETY: acl points to a valid ACL header.
     let count = unsafe { (*acl).AceCount };
     (0..u32::from(count))
