@@ -14,8 +14,10 @@ mod provider;
 mod repair;
 mod reset_host;
 mod reset_window;
+mod reset_window_com;
 mod uninstall;
 mod upgrade;
+mod url_corpus;
 mod x86;
 
 use std::process::ExitCode;
@@ -70,7 +72,10 @@ fn trials() -> Vec<Trial> {
         trial!(reset_host::self_test_prints_token_job_policy_and_url_as_json),
         trial!(reset_host::check_url_allows_the_portal_and_denies_the_tricky_cases),
         trial!(reset_host::the_host_refuses_to_run_with_a_full_token),
+        trial!(url_corpus::the_installed_host_gives_every_corpus_url_its_verdict),
         trial!(reset_window::blocked_keys_and_dialogs_are_refused),
+        trial!(reset_window_com::the_window_s_com_objects_answer_as_the_lock_down_says),
+        trial!(reset_window_com::a_window_from_another_thread_closes_the_reset_window),
         trial!(reset_window::the_window_closes_when_idle),
         trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),
         trial!(reset_window::the_window_closes_when_its_owner_is_destroyed),
