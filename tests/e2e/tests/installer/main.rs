@@ -15,8 +15,10 @@ mod repair;
 mod reset_host;
 mod reset_window;
 mod sandbox_paths;
+mod reset_window_com;
 mod uninstall;
 mod upgrade;
+mod url_corpus;
 mod x86;
 
 use std::process::ExitCode;
@@ -75,7 +77,10 @@ fn trials() -> Vec<Trial> {
         trial!(sandbox_paths::a_user_writable_host_folder_is_refused),
         trial!(sandbox_paths::an_install_folder_outside_program_files_is_refused),
         trial!(sandbox_paths::an_existing_collect_folder_is_refused_and_nothing_is_written),
+        trial!(url_corpus::the_installed_host_gives_every_corpus_url_its_verdict),
         trial!(reset_window::blocked_keys_and_dialogs_are_refused),
+        trial!(reset_window_com::the_window_s_com_objects_answer_as_the_lock_down_says),
+        trial!(reset_window_com::a_window_from_another_thread_closes_the_reset_window),
         trial!(reset_window::the_window_closes_when_idle),
         trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),
         trial!(reset_window::the_window_closes_when_its_owner_is_destroyed),
