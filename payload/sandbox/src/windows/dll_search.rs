@@ -64,9 +64,9 @@ pub fn load_system_library(name: &str) -> windows_core::Result<HMODULE> {
 // Rust's Windows 7 standard library declares `GetUserProfileDirectoryW` (for
 // `std::env::home_dir`, which this product never calls) as an import from `userenv.dll`, which
 // is not a KnownDLL on Windows 7: Windows would look for it in the binary's own folder first.
-// Defining the import's address slot here (`__imp_GetUserProfileDirectoryW`, the symbol std's
-// call goes through) satisfies the reference before the linker reaches `libuserenv.a`, so no
-// binary imports `userenv.dll`; a call, if one ever happens, loads it from System32 by full path.
+// Defining both symbols of the import here (its address slot `__imp_GetUserProfileDirectoryW`
+// and its thunk `GetUserProfileDirectoryW`, which std calls) satisfies the references before the
+// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever happens, loads it from System32 by full path.
 // x86_64 only: on i686 the slot is `__imp__GetUserProfileDirectoryW@12`, a name left for
 // later (quoted in the assembler), so the 32-bit binaries keep the import (listed in
 // xtask/win7-imports.txt).
@@ -79,6 +79,10 @@ std::arch::global_asm!(
     "__imp_GetUserProfileDirectoryW:",
     ".quad {function}",
     ".text",
+    ".globl GetUserProfileDirectoryW",
+    ".p2align 4",
+    "GetUserProfileDirectoryW:",
+    "jmp {function}",
     function = sym get_user_profile_directory,
 );
 
