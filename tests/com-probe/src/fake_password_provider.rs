@@ -36,7 +36,8 @@ use windows_core::{
 };
 
 /// The inbox password provider's CLSID, which this DLL impersonates in test prefixes only.
-pub const CLSID_PASSWORD_PROVIDER: GUID = GUID::from_u128(0x60b78e88_ead8_445c_9cfd_0b87f74ea6cd);
+pub const CLSID_PASSWORD_PROVIDER: GUID =
+    GUID::from_u128(sspr_identity::PASSWORD_PROVIDER_CLSID_VALUE);
 /// The SID `bob`'s credential reports (BUILTIN\Administrators: every Windows can name it).
 pub const BOB_SID: &str = "S-1-5-32-544";
 
