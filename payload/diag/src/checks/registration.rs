@@ -395,9 +395,7 @@ mod tests {
             result.fix.as_deref(),
             Some(concat!(
                 r#"reg delete "HKLM\"#,
-                sspr_identity::credential_providers_key!(),
-                r"\",
-                sspr_identity::provider_clsid!(),
+                sspr_identity::provider_key!(),
                 r#"" /v Disabled /f"#
             ))
         );
