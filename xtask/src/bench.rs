@@ -415,9 +415,7 @@ const INSTALLED_SETTINGS_REG: &str = concat!(
 "Disabled"=dword:00000000
 
 [HKEY_LOCAL_MACHINE\"#,
-    sspr_identity::credential_providers_key!(),
-    r"\",
-    sspr_identity::provider_clsid!(),
+    sspr_identity::provider_key!(),
     r#"]
 @="SsprCredentialProvider"
 "EnableLogging"=dword:00000000

@@ -101,6 +101,15 @@ impl ToolCommand {
             .output()
             .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))
     }
+
+    /// Runs capturing output: its trimmed stdout if it started and succeeded, else `None`.
+    pub fn stdout_if_success(&self) -> Option<String> {
+        let output = self.output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
 }
 
 impl fmt::Debug for ToolCommand {

@@ -14,7 +14,6 @@ pub mod checks;
 pub mod collect;
 pub mod fixture;
 pub mod json;
-pub mod json_reader;
 pub mod machine;
 pub mod pe;
 pub mod proxy_settings;

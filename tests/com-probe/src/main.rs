@@ -34,6 +34,13 @@
 //!
 //! The same package builds `sspr_fake_password_provider.dll` (`fake_password_provider.rs`), a
 //! stand-in for the inbox password provider that tests register in a prefix.
+#![cfg_attr(
+    windows,
+    allow(
+        clippy::undocumented_unsafe_blocks,
+        reason = "a test program whose every call into the provider under test is unsafe; per-block SAFETY comments are still to write"
+    )
+)]
 
 #[cfg(windows)]
 mod fake_logonui;

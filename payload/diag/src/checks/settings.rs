@@ -294,7 +294,11 @@ mod tests {
         assert_eq!(result.status, Status::Warn);
         assert_eq!(
             result.summary,
-            "HKLM\\SOFTWARE\\SsprWindowsLogon is missing, so every setting not set by policy is the default"
+            concat!(
+                r"HKLM\",
+                sspr_identity::settings_key!(),
+                " is missing, so every setting not set by policy is the default"
+            )
         );
     }
 

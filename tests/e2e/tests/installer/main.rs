@@ -3,7 +3,8 @@
 //! Run by `cargo xtask test`, which builds the MSIs (three versions, two arches) and the COM
 //! probe first and passes them in `SSPR_E2E_*` (see `sspr_e2e::config`). A custom harness
 //! (`libtest-mimic`, same command line and output as libtest) so the run can delete its Wine
-//! template after the last test and print its whole duration.
+//! template after the last test and print its whole duration. Every trial is ignored unless
+//! `--include-ignored` (or `--ignored`) is given, like the suite's other ignored tests.
 
 mod common;
 mod cycles;
@@ -48,8 +49,13 @@ macro_rules! trial {
                 result.map_err(|error| Failed::from(format!("{error:#}")))
             },
         )
+        .with_ignored_flag(true)
     };
 }
+
+/// Why every trial is ignored by plain `cargo test`; `cargo xtask test` runs them.
+const IGNORED_BECAUSE: &str =
+    "needs the MSIs, the COM probe and Wine that cargo xtask test provides: run cargo xtask test";
 
 /// Longest first: libtest-mimic starts trials in this order, so the twenty cycles do not end
 /// up running alone at the tail of the run.
@@ -96,6 +102,9 @@ fn main() -> ExitCode {
     let mut args = Arguments::from_args();
     if args.test_threads.is_none() {
         args.test_threads = Some(DEFAULT_TEST_THREADS);
+    }
+    if !args.ignored && !args.include_ignored && !args.list {
+        println!("sspr-e2e: every installer trial is ignored: {IGNORED_BECAUSE}");
     }
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&args, trials());
