@@ -54,8 +54,29 @@ pub fn render(report: &Report) -> String {
             )
         })
         .collect();
+    let settings: Vec<String> = report
+        .settings
+        .iter()
+        .map(|setting| {
+            format!(
+                "    {{ \"name\": {}, \"value\": {}, \"source\": {}, \"policy\": {}, \"policy_display_name\": {} }}",
+                quote(setting.name),
+                quote(&setting.value),
+                quote(setting.source),
+                setting.policy.map_or("null".to_owned(), |p| quote(p.policy)),
+                setting
+                    .policy
+                    .map_or("null".to_owned(), |p| quote(p.display_name)),
+            )
+        })
+        .collect();
+    let settings = if settings.is_empty() {
+        "[]".to_owned()
+    } else {
+        format!("[\n{}\n  ]", settings.join(",\n"))
+    };
     format!(
-        "{{\n  \"tool\": \"SsprDiag\",\n  \"version\": {},\n  \"generated\": {},\n  \"computer\": {},\n  \"windows\": {},\n  \"windows_arch\": {},\n  \"diag_arch\": {},\n  \"exit_code\": {},\n  \"counts\": {{ \"pass\": {}, \"skip\": {}, \"warn\": {}, \"fail\": {} }},\n  \"checks\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"tool\": \"SsprDiag\",\n  \"version\": {},\n  \"generated\": {},\n  \"computer\": {},\n  \"windows\": {},\n  \"windows_arch\": {},\n  \"diag_arch\": {},\n  \"exit_code\": {},\n  \"counts\": {{ \"pass\": {}, \"skip\": {}, \"warn\": {}, \"fail\": {} }},\n  \"settings\": {},\n  \"checks\": [\n{}\n  ]\n}}\n",
         quote(&s.diag_version),
         quote(&s.generated),
         quote(&s.computer),
@@ -67,6 +88,7 @@ pub fn render(report: &Report) -> String {
         counts.skip,
         counts.warn,
         counts.fail,
+        settings,
         checks.join(",\n")
     )
 }
@@ -87,6 +109,20 @@ mod tests {
                 check.fail("Ünïcode summary", "reg add \"HKLM\\X\" /f"),
                 CheckBuilder::new("session.remote", "Remote session").pass("Console session"),
             ],
+            settings: vec![
+                crate::report::SettingSource {
+                    name: "Disabled",
+                    value: "1".into(),
+                    source: "policy",
+                    policy: sspr_settings::policy::policy_for("Disabled"),
+                },
+                crate::report::SettingSource {
+                    name: "PortalUrl",
+                    value: "https://sspr.contoso.test/".into(),
+                    source: "settings",
+                    policy: None,
+                },
+            ],
         }
     }
 
@@ -104,6 +140,25 @@ mod tests {
         assert_eq!(parsed["checks"][1]["fix"], serde_json::Value::Null);
         assert_eq!(parsed["checks"][1]["looked_at"], serde_json::json!([]));
         assert_eq!(parsed["checks"][0]["summary"], "Ünïcode summary");
+        assert_eq!(
+            parsed["settings"],
+            serde_json::json!([
+                {
+                    "name": "Disabled",
+                    "value": "1",
+                    "source": "policy",
+                    "policy": "TurnOffResetLink",
+                    "policy_display_name": "Turn off the password reset link"
+                },
+                {
+                    "name": "PortalUrl",
+                    "value": "https://sspr.contoso.test/",
+                    "source": "settings",
+                    "policy": null,
+                    "policy_display_name": null
+                }
+            ])
+        );
     }
 
     #[test]
