@@ -118,7 +118,7 @@ fn broken_templates_are_caught_by_name() {
                 1,
             ),
             languages.clone(),
-            "SsprWindowsLogon.admx: <parentCategory> comes after an element the schema puts behind it inside <policy> (order: parentCategory, seeAlso, keywords, supportedOn, enabledValue, disabledValue, enabledList, disabledList, elements)",
+            "SsprWindowsLogon.admx: <parentCategory> comes after an element the schema puts behind it inside <policy> (order: annotation, parentCategory, seeAlso, keywords, supportedOn, enabledValue, disabledValue, enabledList, disabledList, elements)",
         ),
         (
             "decimal bounds",
