@@ -3,7 +3,7 @@
 //! with where each value came from and, for a policy value, the administrative template policy
 //! that set it. [`sources`] gives the same per setting for the report's `settings` list.
 
-use sspr_settings::policy::policy_for;
+use sspr_settings::policy::{policy_for, POLICY_PATH};
 use sspr_settings::{Resolved, Settings, Source, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};
 
 use super::{windows10, Context, Problems};
@@ -47,6 +47,13 @@ fn winner_line<T>(
         line.push_str(" (the policy value wins)");
     }
     line
+}
+
+/// ` (policy "<name>", <where the editor shows it>)` for a value set by an administrative template.
+fn named_policy(value_name: &str) -> String {
+    policy_for(value_name).map_or_else(String::new, |p| {
+        format!(" (policy \"{}\", {POLICY_PATH})", p.display_name)
+    })
 }
 
 fn flag(value: bool) -> String {
@@ -171,7 +178,7 @@ pub fn effective(ctx: &Context<'_>) -> CheckResult {
         && windows10::BuiltinReset::read(machine).enabled();
     if s.disabled.value && !builtin_on {
         let fix = match s.disabled.source {
-            Source::Policy => format!("Group Policy sets HKLM\\{POLICY_KEY}\\Disabled = 1: change the GPO that sets it to 0 (or remove it) and run gpupdate /force. No value under HKLM\\{SETTINGS_KEY} can override a policy value."),
+            Source::Policy => format!("Group Policy sets HKLM\\{POLICY_KEY}\\Disabled = 1{}: set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\\{SETTINGS_KEY} can override a policy value.", named_policy("Disabled")),
             _ => format!("reg add \"HKLM\\{SETTINGS_KEY}\" /v Disabled /t REG_DWORD /d 0 /f"),
         };
         problems.fail(
@@ -232,7 +239,7 @@ pub fn logging(ctx: &Context<'_>) -> CheckResult {
     }
     if resolved.value {
         let fix = match resolved.source {
-            Source::Policy => format!("Turn it off when troubleshooting is done: set HKLM\\{POLICY_KEY}\\EnableLogging to 0 in the GPO that sets it."),
+            Source::Policy => format!("Turn it off when troubleshooting is done: set HKLM\\{POLICY_KEY}\\EnableLogging to 0{} in the GPO that sets it.", named_policy("EnableLogging")),
             _ => format!("Turn it off when troubleshooting is done: reg add \"HKLM\\{PROVIDER_KEY}\" /v EnableLogging /t REG_DWORD /d 0 /f"),
         };
         problems.warn(
@@ -295,11 +302,12 @@ mod tests {
             result.found[1],
             "PortalUrl = \"https://sspr.contoso.test/\" from policy \"Password reset portal address\"; policy: \"https://sspr.contoso.test/\" (REG_SZ); settings: \"https://passwordreset.microsoftonline.com/\" (REG_SZ) (the policy value wins)"
         );
-        assert!(result
-            .fix
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("Group Policy sets"));
+        assert_eq!(
+            result.fix.as_deref(),
+            Some(
+                r#"Group Policy sets HKLM\SOFTWARE\Policies\SsprWindowsLogon\Disabled = 1 (policy "Turn off the password reset link", Computer Configuration\Administrative Templates\SsprWindowsLogon\Password reset at the sign-in screen): set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\SOFTWARE\SsprWindowsLogon can override a policy value."#
+            )
+        );
 
         let machine = FakeMachine::windows7().with_value(
             &RegKey::hklm(SETTINGS_KEY),
