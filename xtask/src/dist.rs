@@ -21,12 +21,14 @@ use crate::fsutil::{self, ScratchDir};
 use crate::imports;
 use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
+use crate::msi_fixup;
 use crate::payload::{self, PAYLOAD};
 use crate::policy_definitions;
 use crate::progress;
 use crate::repro;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
+use crate::validate;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
@@ -44,6 +46,8 @@ pub struct DistOptions {
     pub backend: Backend,
     /// `None`: an unsigned build (the manifest says so).
     pub signing: Option<SigningConfig>,
+    /// The Add/Remove Programs help link (ARPHELPLINK); none unless the release names one.
+    pub help_url: Option<String>,
 }
 
 /// One step of a dist build.
@@ -80,6 +84,11 @@ pub enum Step {
         files: Vec<PathBuf>,
     },
     CheckMsi {
+        arch: Arch,
+        msi: PathBuf,
+    },
+    /// The ICE rules and the project's own (`cargo xtask validate-msi`): an error fails the build.
+    ValidateMsi {
         arch: Arch,
         msi: PathBuf,
     },
@@ -206,7 +215,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
         }
         let msi = scratch.join(msi_relpath(arch));
         let command = match options.backend {
-            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi),
+            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi)
+                .with_help_url(options.backend, options.help_url.as_deref()),
             Backend::Wix => wix::cargo_wix(
                 &ws.cargo,
                 &ws.root,
@@ -215,7 +225,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 arch,
                 options.version,
                 &msi,
-            ),
+            )
+            .with_help_url(options.backend, options.help_url.as_deref()),
         };
         steps.push(Step::CompileMsi {
             arch,
@@ -232,6 +243,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             steps.push(Step::VerifySignatures { arch, files: all });
         }
         steps.push(Step::CheckMsi {
+            arch,
+            msi: msi.clone(),
+        });
+        steps.push(Step::ValidateMsi {
             arch,
             msi: msi.clone(),
         });
@@ -303,6 +318,11 @@ impl Step {
                     msi.display()
                 )
             }
+            Step::ValidateMsi { arch, msi } => format!(
+                "validate MSI ({arch}): ICE rules and SSPR rules, warnings checked against {}: {}",
+                validate::allow::ALLOW_FILE,
+                msi.display()
+            ),
             Step::Archive {
                 arch, zip, entries, ..
             } => format!(
@@ -482,6 +502,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
             } => {
                 progress::step("Compiled", &msi_relpath(*arch), || {
                     compile_msi(command, output)?;
+                    if plan.backend == Backend::Wixl {
+                        let stage = command.cwd.as_deref().context("wixl runs in the stage")?;
+                        msi_fixup::apply(output, stage, &ws.wix_dir())?;
+                    }
                     repro::pin_package(output, epoch).map(drop)
                 })?;
             }
@@ -489,6 +513,13 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
                 progress::step("Checked", &format!("{} tables", msi_relpath(*arch)), || {
                     msi_check::check(msi, *arch, &shipped)
+                })?;
+            }
+            Step::ValidateMsi { arch, msi } => {
+                let allow =
+                    validate::allow::AllowList::load(&ws.root.join(validate::allow::ALLOW_FILE))?;
+                progress::step("Validated", &msi_relpath(*arch), || {
+                    validate::check_for_dist(msi, &allow, &ws.wix_dir())
                 })?;
             }
             Step::Archive {
@@ -853,6 +884,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            help_url: None,
         }
     }
 
@@ -874,7 +906,7 @@ mod tests {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         // Two builds per arch: the DLL alone, then the EXEs.
         let cargo_side = ["BuildPayload", "BuildPayload", "AuditBinaries", "Stage"];
-        let packaging = ["CompileMsi", "CheckMsi", "Archive"];
+        let packaging = ["CompileMsi", "CheckMsi", "ValidateMsi", "Archive"];
         let mut expected: Vec<&str> = cargo_side
             .iter()
             .chain(cargo_side.iter())

@@ -29,6 +29,7 @@ pub struct Toolchain {
 
 #[derive(Debug, Serialize)]
 pub struct ArchArtifacts {
+    #[serde(serialize_with = "crate::arch::serialize_name")]
     pub arch: Arch,
     /// The MSI and the zip, paths relative to the dist folder.
     pub artifacts: Vec<FileRecord>,
