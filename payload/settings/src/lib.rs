@@ -8,8 +8,11 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod snapshot;
 #[cfg(windows)]
 pub mod windows_registry;
+#[cfg(windows)]
+pub mod windows_watch;
 
 /// `HKLM\SOFTWARE\SsprWindowsLogon`: values the MSI writes.
 pub const SETTINGS_KEY: &str = r"SOFTWARE\SsprWindowsLogon";
