@@ -24,7 +24,9 @@ pub const PAYLOAD: [PayloadBinary; 3] = [
         package: "sspr-credential-provider",
         built_name: "sspr_credential_provider.dll",
         shipped_name: "SsprCredentialProvider.dll",
-        exports: &["DllCanUnloadNow", "DllGetClassObject"],
+        // DllMain: called by MinGW's DllMainCRTStartup, and exported because rustc exports every
+        // #[no_mangle] function of a cdylib; it drops the settings watch at FreeLibrary.
+        exports: &["DllCanUnloadNow", "DllGetClassObject", "DllMain"],
     },
     PayloadBinary {
         package: "sspr-reset-host",
