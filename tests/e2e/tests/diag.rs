@@ -318,7 +318,7 @@ fn healthy_windows_7() -> anyhow::Result<()> {
     );
     assert_eq!(
         run.lines("registration.com-class", "found")?[2],
-        format!("{DLL}: x64 DLL, exports DllCanUnloadNow, DllGetClassObject")
+        format!("{DLL}: x64 DLL, exports DllCanUnloadNow, DllGetClassObject, DllMain")
     );
     assert_eq!(
         run.text("tls.schannel", "summary")?,
