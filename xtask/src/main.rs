@@ -18,11 +18,14 @@ mod payload;
 mod policy_definitions;
 mod progress;
 mod repro;
+mod sbom;
 mod setup;
 mod sign;
+mod signed_compare;
 mod test_keys;
 mod test_suite;
 mod validate;
+mod verify_release;
 mod verify_repro;
 mod version;
 mod wix;
@@ -53,6 +56,9 @@ enum Task {
     Test(TestArgs),
     /// Build the committed tree twice in two folders and compare every artifact byte for byte.
     VerifyRepro(Box<VerifyReproArgs>),
+    /// Rebuild a published release from its commit and check it is that build: every file
+    /// byte for byte once the release's signatures are grafted onto the rebuild.
+    VerifyRelease(VerifyReleaseArgs),
     /// Measure build time, artifact size and activation latency against their floors.
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
@@ -116,6 +122,13 @@ struct VerifyReproArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct VerifyReleaseArgs {
+    /// The release's files as published (SHA256SUMS, dist-manifest.json, the zips, SBOMs and
+    /// MSIs, named SsprWindowsLogon.PROD.<arch>.msi), or a dist folder.
+    dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct DistArgs {
     /// Which architectures to build.
     #[arg(long, value_enum, default_value = "all")]
@@ -140,6 +153,10 @@ struct DistArgs {
     help_url: Option<String>,
     #[command(flatten)]
     signing: sign::SigningArgs,
+    /// Instead of signing, attach the signatures of this signed build (a dist folder with each
+    /// MSI's payload extracted beside it): what verify-release and verify-repro rebuild with.
+    #[arg(long, value_name = "DIR", conflicts_with = "sign")]
+    graft_signatures: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +177,7 @@ fn main() -> ExitCode {
             iterations: args.iterations,
         }),
         Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
+        Task::VerifyRelease(args) => verify_release::run(&args.dir),
         Task::Fuzz(args) => fuzz::run(
             &Workspace::locate(),
             &fuzz::FuzzOptions {
@@ -230,5 +248,6 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         backend: args.backend,
         signing: args.signing.into_config()?,
         help_url: args.help_url,
+        graft: args.graft_signatures,
     })
 }

@@ -110,6 +110,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             backend: Backend::Wixl,
             signing,
             help_url: None,
+            graft: None,
         };
         progress::status(
             "Building",

@@ -65,7 +65,7 @@ pub fn first_difference(
 
 /// `git clone` of the committed tree at `commit`: uncommitted changes are deliberately not
 /// part of it, and both folders get the same commit even if another one lands meanwhile.
-fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
+pub fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
     ToolCommand::new("git")
         .args(["-c", "init.defaultBranch=main"])
         .args(["clone", "--quiet", "--no-hardlinks"])
@@ -86,7 +86,7 @@ fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
         .with_context(|| format!("cannot check out {commit} in {}", into.display()))
 }
 
-fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBuf> {
+pub fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBuf> {
     let dist = folder.join("dist");
     ToolCommand::new(&ws.cargo)
         .args(["xtask", "dist", "--no-setup", "--out-dir"])
@@ -117,11 +117,26 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
         clone(&ws, &folder.join("src"), &commit)?;
     }
     let mut trees = Vec::new();
-    for folder in &folders {
+    let timestamped = dist_args.iter().any(|a| a == "--timestamp-url");
+    for (index, folder) in folders.iter().enumerate() {
+        // A timestamp is new on every signing: the second build grafts the first one's
+        // signatures instead, so its files must then be the first's byte for byte (a
+        // signature attached to other code gives other bytes).
+        let args = if timestamped && index == 1 {
+            let graft = root.join("graft");
+            crate::verify_release::prepare_graft(
+                &folders[0].join("dist"),
+                &["x64".to_owned(), "x86".to_owned()],
+                &graft,
+            )?;
+            vec!["--graft-signatures".into(), graft.into_os_string()]
+        } else {
+            dist_args.to_vec()
+        };
         let dist = progress::step(
             "Built",
             &format!("clean build in {}", folder.display()),
-            || build(&ws, folder, dist_args),
+            || build(&ws, folder, &args),
         )?;
         trees.push(tree_hashes(&dist)?);
     }
