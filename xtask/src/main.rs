@@ -20,8 +20,10 @@ mod setup;
 mod sign;
 mod test_keys;
 mod test_suite;
+mod test_tally;
 mod verify_repro;
 mod version;
+mod windows_clippy;
 mod wix;
 mod workspace;
 
@@ -54,6 +56,8 @@ enum Task {
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Clippy with -D warnings for both Windows 7 targets over every crate built for Windows.
+    ClippyWindows,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
