@@ -16,6 +16,9 @@ use sspr_e2e::{
 };
 
 pub type TestResult = anyhow::Result<()>;
+/// A test that may find it cannot run here: `Completion::Ignored` with the reason, reported as a
+/// skip (never as a pass).
+pub type SkippableResult = anyhow::Result<libtest_mimic::Completion>;
 
 /// The run's configuration (fails with "run `cargo xtask test`" when the environment lacks it).
 pub fn config() -> anyhow::Result<&'static E2eConfig> {
