@@ -54,6 +54,46 @@ pub fn install_dir(prefix: &WinePrefix) -> InstallDir {
     }
 }
 
+/// Every launch condition message of the package (wix/launch.wxi), exactly.
+pub const LAUNCH_MESSAGES: [&str; 6] = [
+    "Installing SsprWindowsLogon needs administrator rights. Run msiexec from an elevated prompt.",
+    "This SsprWindowsLogon package is for 64-bit Windows 7 or later.",
+    "This SsprWindowsLogon package is for 32-bit Windows 7 or later.",
+    "This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.",
+    "ENABLELOGGING must be 0 or 1.",
+    "DISABLED must be 0 or 1.",
+];
+
+/// The run failed with 1603 because the launch condition with `message` refused it: the verbose
+/// log carries that message and no other launch condition's, and the LaunchConditions action
+/// ended with return value 3.
+pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> TestResult {
+    ensure!(
+        run.exit_code == sspr_e2e::msiexec::INSTALL_FAILURE,
+        "`{}` exited {}, expected 1603",
+        run.command_line,
+        run.exit_code
+    );
+    let log = run.log()?;
+    let shown: Vec<&str> = LAUNCH_MESSAGES
+        .iter()
+        .copied()
+        .filter(|candidate| log.text.lines().any(|line| line.contains(candidate)))
+        .collect();
+    ensure!(
+        shown == [message],
+        "the log shows the launch condition messages {shown:?}, expected only {message:?}:\n{}",
+        log.tail(40)
+    );
+    ensure!(
+        log.text.lines().any(|line| line.starts_with("Action ended")
+            && line.ends_with(": LaunchConditions. Return value 3.")),
+        "LaunchConditions did not end with return value 3:\n{}",
+        log.tail(40)
+    );
+    Ok(())
+}
+
 /// The settings the MSI writes (`EnableLogging`, `PortalUrl`, `LinkText`, `Disabled`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {

@@ -101,6 +101,7 @@ fn trials() -> Vec<Trial> {
         trial!(install::silent_install_lays_down_files_and_registry_in_64bit_view),
         trial!(uninstall::uninstall_of_absent_product_returns_0_under_wine),
         trial!(properties::invalid_enablelogging_is_refused),
+        trial!(properties::disabled_on_the_command_line_lands),
         trial!(log::verbose_log_ends_with_return_value_1),
     ]
 }

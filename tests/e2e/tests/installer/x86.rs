@@ -1,7 +1,7 @@
 //! The x86 package: refused on 64-bit Windows, clean on 32-bit Windows where a 32-bit prefix exists.
 
 use sspr_e2e::config::{Arch, Release};
-use sspr_e2e::msiexec::{Msiexec, INSTALL_FAILURE};
+use sspr_e2e::msiexec::Msiexec;
 use sspr_e2e::package::{pe_machine, MACHINE_AMD64, MACHINE_I386};
 use sspr_e2e::snapshot;
 use sspr_e2e::wine::{self, WineArch, WinePrefix};
@@ -18,7 +18,7 @@ pub fn x86_package_is_refused_in_64bit_prefix() -> TestResult {
     let before = prefix.snapshot()?;
 
     let run = prefix.msiexec(&Msiexec::install(&package)?)?;
-    assert_eq!(run.exit_code, INSTALL_FAILURE);
+    common::assert_refused_by_launch_condition(&run, common::LAUNCH_MESSAGES[3])?;
     let diff = snapshot::diff(&before, &prefix.snapshot()?);
     assert!(
         diff.is_empty(),
