@@ -404,17 +404,25 @@ fn wine_path(path: &Path) -> String {
 
 /// The registry of a machine where the MSI was installed with its defaults (policy key absent):
 /// what every `SetUsageScenario` reads, so the benchmark reads what a real sign-in screen does.
-const INSTALLED_SETTINGS_REG: &str = r#"Windows Registry Editor Version 5.00
+const INSTALLED_SETTINGS_REG: &str = concat!(
+    r#"Windows Registry Editor Version 5.00
 
-[HKEY_LOCAL_MACHINE\SOFTWARE\SsprWindowsLogon]
+[HKEY_LOCAL_MACHINE\"#,
+    sspr_identity::settings_key!(),
+    r#"]
 "PortalUrl"="https://passwordreset.microsoftonline.com/"
 "LinkText"="Reset password"
 "Disabled"=dword:00000000
 
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}]
+[HKEY_LOCAL_MACHINE\"#,
+    sspr_identity::credential_providers_key!(),
+    r"\",
+    sspr_identity::provider_clsid!(),
+    r#"]
 @="SsprCredentialProvider"
 "EnableLogging"=dword:00000000
-"#;
+"#
+);
 
 /// Medians of one `sspr-activation-bench` run, in µs.
 struct ActivationRun {
@@ -450,7 +458,7 @@ fn activation(
     let exe = release.join("sspr-activation-bench.exe");
     let ours = (
         release.join("sspr_credential_provider.dll"),
-        "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}",
+        sspr_identity::PROVIDER_CLSID,
     );
     let floor = (
         release.join("sspr_bench_floor.dll"),
@@ -546,7 +554,7 @@ fn activation(
             "µs",
             &cold(&ours_runs),
             &cold(&reads_runs),
-            "the minimal provider plus the settings resolve DESIGN section 7 requires at every SetUsageScenario (same reader)",
+            "the minimal provider plus the settings resolve every SetUsageScenario makes (same reader)",
             None,
         )?,
         Figure::new(
@@ -562,7 +570,7 @@ fn activation(
             "µs",
             &warm(&ours_runs),
             &warm(&reads_runs),
-            "the minimal provider plus the settings resolve DESIGN section 7 requires at every SetUsageScenario (same reader)",
+            "the minimal provider plus the settings resolve every SetUsageScenario makes (same reader)",
             None,
         )?,
     ];

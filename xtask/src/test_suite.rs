@@ -122,6 +122,7 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
             setup: false,
             backend: Backend::Wixl,
             signing,
+            help_url: None,
         };
         progress::status(
             "Building",

@@ -55,7 +55,7 @@ fn run_tool(arch: Arch, tool: &str, args: &[&str], dir: &Path) -> anyhow::Result
         .output()
         .with_context(|| {
             format!(
-                "cannot run {program}; install the Debian package {} (DESIGN section 3)",
+                "cannot run {program}; install the Debian package {} (docs/design.md, \"Windows 7 targets and the import audit\")",
                 arch.debian_package()
             )
         })?;

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::guard::catch_panic;
+use sspr_identity::EventId;
 
 /// How much a line matters. `Info` and above also go to the event log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,10 +33,11 @@ impl Level {
     /// The event id the message file (`messages.mc`) defines for this level: 1, 2, 3.
     pub fn event_id(self) -> u32 {
         match self {
-            Level::Debug | Level::Info => 1,
-            Level::Warning => 2,
-            Level::Error => 3,
+            Level::Debug | Level::Info => EventId::Info,
+            Level::Warning => EventId::Warning,
+            Level::Error => EventId::Error,
         }
+        .id()
     }
 }
 

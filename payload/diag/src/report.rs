@@ -1,5 +1,7 @@
 //! The outcome of a run: one [`CheckResult`] per check, and the exit code they add up to.
 
+use sspr_identity::DiagExit;
+
 /// A check's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -163,15 +165,15 @@ pub struct Counts {
     pub fail: usize,
 }
 
-/// Exit code: every check passed or was skipped.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: at least one warning, no failure.
-pub const EXIT_WARNINGS: u8 = 1;
-/// Exit code: at least one failure.
-pub const EXIT_FAILURES: u8 = 2;
-/// Exit code: SsprDiag itself could not do what was asked (bad arguments, `--collect` folder
-/// not writable).
-pub const EXIT_USAGE: u8 = 3;
+// SsprDiag's exit codes are documented once, on `sspr_identity::DiagExit`.
+/// [`DiagExit::Passed`]'s code.
+pub const EXIT_OK: u8 = DiagExit::Passed as u8;
+/// [`DiagExit::Warnings`]'s code.
+pub const EXIT_WARNINGS: u8 = DiagExit::Warnings as u8;
+/// [`DiagExit::Failures`]'s code.
+pub const EXIT_FAILURES: u8 = DiagExit::Failures as u8;
+/// [`DiagExit::Usage`]'s code.
+pub const EXIT_USAGE: u8 = DiagExit::Usage as u8;
 
 impl Report {
     pub fn counts(&self) -> Counts {

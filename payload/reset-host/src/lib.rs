@@ -7,6 +7,7 @@
 )]
 
 pub mod args;
+pub mod desktop;
 pub mod plan;
 pub mod portal;
 pub mod report;

@@ -74,7 +74,7 @@ const PRELOADED: [&str; 6] = [
 
 /// Loads `dll` and asks it for the class object of `clsid`.
 fn load(dll: &str, clsid: &GUID) -> Result<(HMODULE, IClassFactory), String> {
-    // SAFETY: loading a DLL by path; its DllMain does no work (DESIGN section 7).
+    // SAFETY: loading a DLL by path; its DllMain does no work (docs/design.md, "The credential provider").
     let module = unsafe { LoadLibraryW(&HSTRING::from(dll)) }
         .map_err(|e| format!("LoadLibrary {dll}: {e}"))?;
     // SAFETY: looking up an export of the module just loaded.

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// The credential provider filter, the DLL's second class.
-const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 
 fn package_path(arch: &str) -> PathBuf {
     let dist = std::env::var_os("SSPR_E2E_DIST")
@@ -60,12 +60,9 @@ fn set(items: &[String]) -> BTreeSet<String> {
 }
 
 fn registry_rows() -> BTreeSet<String> {
-    let provider = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
-    );
-    let filters = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
-    );
+    let provider = sspr_identity::PROVIDER_KEY;
+    let filters = sspr_identity::FILTER_KEY;
+    let settings = sspr_identity::SETTINGS_KEY;
     let event_source =
         "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
     set(&[
@@ -85,9 +82,9 @@ fn registry_rows() -> BTreeSet<String> {
         ),
         format!("2|{event_source}|TypesSupported|#7|ProviderRegistration"),
         "2|SOFTWARE\\Microsoft\\Internet Explorer\\Main\\FeatureControl\\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),
+        format!("2|{settings}|PortalUrl|[PORTALURL]|Settings"),
+        format!("2|{settings}|LinkText|[LINKTEXT]|Settings"),
+        format!("2|{settings}|Disabled|#[DISABLED]|Settings"),
     ])
 }
 
@@ -178,8 +175,8 @@ fn files_are_the_three_binaries() {
 #[test]
 fn properties_are_exact() {
     let upgrade_codes = [
-        ("x64", "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}"),
-        ("x86", "{9B2E6A41-3C7F-4D18-B5E2-7A0C9F4D6E25}"),
+        ("x64", sspr_identity::Arch::X64.upgrade_code()),
+        ("x86", sspr_identity::Arch::X86.upgrade_code()),
     ];
     let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
         .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");

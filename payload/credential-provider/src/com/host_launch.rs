@@ -9,7 +9,7 @@
 
 use std::sync::Mutex;
 
-use sspr_sandbox::windows::{start_sandboxed, Sandboxed};
+use sspr_sandbox::windows::{start_sandboxed_owned_by, Sandboxed};
 use sspr_sandbox::{JobFacts, JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS};
 use windows::Win32::Foundation::E_FAIL;
 
@@ -60,7 +60,10 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     } else {
         None
     };
-    match start_sandboxed(&program, &line, &folder, output.as_ref()) {
+    // LogonUI's window owns the host's: the job's UILIMIT_HANDLES lets the host see it only
+    // once granted.
+    let owner = isize::try_from(request.parent_window).unwrap_or(0);
+    match start_sandboxed_owned_by(&program, &line, &folder, output.as_ref(), owner) {
         Ok(started) => {
             let id = started.process_id;
             log.info(|| {

@@ -1,5 +1,5 @@
 //! `providers.third-party` and `providers.filters`: the other credential providers and filters
-//! LogonUI loads. The seed warns that with more than one third-party provider users see more
+//! LogonUI loads. Microsoft's "How to: Enable password reset from the Windows login screen" warns that with more than one third-party provider users see more
 //! than one tile; a filter decides which providers are shown at all.
 
 use super::Context;
@@ -158,7 +158,7 @@ pub fn third_party(ctx: &Context<'_>) -> CheckResult {
     }
     check.warn(
         format!(
-            "{} other third-party credential provider(s) enabled: users may see more than one tile (seed)",
+            "{} other third-party credential provider(s) enabled: users may see more than one tile (Microsoft's \"How to: Enable password reset from the Windows login screen\")",
             active.len()
         ),
         format!("If users see duplicate tiles, switch the extra provider off: reg add \"HKLM\\{PROVIDERS_KEY}\\{{CLSID}}\" /v Disabled /t REG_DWORD /d 1 /f, or list it in Computer Configuration > Administrative Templates > System > Logon > Exclude credential providers; uninstall it if it is not needed."),
@@ -277,7 +277,11 @@ mod tests {
         assert_eq!(result.status, Status::Pass);
         assert_eq!(
             result.found[1],
-            r"this product's: {0101B97F-830D-47C8-BFE7-C9CB2DB83703} SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
+            concat!(
+                "this product's: ",
+                sspr_identity::filter_clsid!(),
+                r" SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
+            )
         );
         let machine = FakeMachine::windows7()
             .with_value(

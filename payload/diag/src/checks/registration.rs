@@ -393,9 +393,13 @@ mod tests {
         assert_eq!(result.status, Status::Fail);
         assert_eq!(
             result.fix.as_deref(),
-            Some(
-                r#"reg delete "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}" /v Disabled /f"#
-            )
+            Some(concat!(
+                r#"reg delete "HKLM\"#,
+                sspr_identity::credential_providers_key!(),
+                r"\",
+                sspr_identity::provider_clsid!(),
+                r#"" /v Disabled /f"#
+            ))
         );
 
         let machine = FakeMachine::windows7().with_value(&key, "Disabled", Value::sz("yes"));

@@ -194,7 +194,7 @@ pub fn logging(ctx: &Context<'_>) -> CheckResult {
         };
         problems.warn(
             format!(
-                "Verbose logging is on (from {}); the seed says to use it for troubleshooting only",
+                "Verbose logging is on (from {}); Microsoft's \"How to: Enable password reset from the Windows login screen\" says to use it for troubleshooting only",
                 resolved.source.name()
             ),
             fix,
@@ -266,7 +266,11 @@ mod tests {
         let result = run(&machine, effective);
         assert_eq!(
             result.fix.as_deref(),
-            Some(r#"reg add "HKLM\SOFTWARE\SsprWindowsLogon" /v Disabled /t REG_DWORD /d 0 /f"#)
+            Some(concat!(
+                r#"reg add "HKLM\"#,
+                sspr_identity::settings_key!(),
+                r#"" /v Disabled /t REG_DWORD /d 0 /f"#
+            ))
         );
     }
 

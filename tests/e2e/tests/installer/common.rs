@@ -105,7 +105,7 @@ pub struct Settings {
 
 impl Settings {
     /// What a plain `msiexec /i x.msi /qn` writes on this prefix. The link text default depends on
-    /// the OS (the seed's wording on Windows 7): Wine 8 prefixes report Windows 7 SP1 (6.1.7601),
+    /// the OS (Windows 7's wording in Microsoft's "How to: Enable password reset from the Windows login screen"): Wine 8 prefixes report Windows 7 SP1 (6.1.7601),
     /// which this asserts, so the Windows 7 wording is expected.
     pub fn defaults(prefix: &WinePrefix) -> anyhow::Result<Self> {
         let version = prefix.windows_version()?;
@@ -121,7 +121,7 @@ impl Settings {
         })
     }
 
-    /// Installs `package` with the three public properties of DESIGN section 2 on the command
+    /// Installs `package` with the three public properties (docs/design.md, "MSI identity and properties") on the command
     /// line (`Disabled` is left to the machine or the default).
     pub fn install_with(
         &self,
@@ -153,7 +153,7 @@ fn tree<const N: usize>(keys: [(&str, RegValues); N]) -> RegTree {
         .collect()
 }
 
-/// Every registry value of DESIGN section 2, key by key, exactly (no extra values or subkeys),
+/// Every registry value of docs/design.md, "MSI identity and properties", key by key, exactly (no extra values or subkeys),
 /// plus the credential provider filter (class and registration) and the event log source.
 pub fn expected_registration(
     dir: &InstallDir,

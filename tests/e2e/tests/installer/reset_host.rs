@@ -25,7 +25,7 @@ const PROVIDER_LOG: [&str; 4] = [
     "logs",
     "SsprCredentialProvider.log",
 ];
-const SETTINGS_KEY: &str = r"HKLM\SOFTWARE\SsprWindowsLogon";
+use sspr_e2e::SETTINGS_KEY;
 
 /// A prefix with the current x64 package installed (the real host, not the probe).
 fn installed(name: &str, properties: &[(&str, &str)]) -> anyhow::Result<(WinePrefix, InstallDir)> {
@@ -105,8 +105,9 @@ pub fn the_link_starts_the_host_sandboxed_and_the_host_reports_token_and_job() -
     assert!(
         started.contains(
             "restricted token at low integrity, in a job with limits: active-process \
-             die-on-unhandled-exception kill-on-job-close ui-read-clipboard ui-write-clipboard \
-             ui-system-parameters ui-display-settings ui-desktop ui-exit-windows"
+             die-on-unhandled-exception kill-on-job-close ui-handles ui-read-clipboard \
+             ui-write-clipboard ui-system-parameters ui-display-settings ui-desktop \
+             ui-exit-windows"
         ),
         "{started}"
     );

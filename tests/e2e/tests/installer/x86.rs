@@ -52,7 +52,7 @@ pub fn x86_package_carries_32bit_binaries_for_program_files() -> TestResult {
     assert_eq!(parents(&x86)?.as_deref(), Some("ProgramFilesFolder"));
     assert_eq!(parents(&x64)?.as_deref(), Some("ProgramFiles64Folder"));
     for (package, machine) in [(&x86, MACHINE_I386), (&x64, MACHINE_AMD64)] {
-        let payload = package.payload(&scratch.path().join(package.arch.dir_name()))?;
+        let payload = package.payload(&scratch.path().join(package.arch.name()))?;
         assert_eq!(
             payload.keys().map(String::as_str).collect::<Vec<_>>(),
             sspr_e2e::PAYLOAD_FILES
