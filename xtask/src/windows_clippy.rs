@@ -11,17 +11,10 @@ use crate::command::ToolCommand;
 use crate::progress;
 use crate::workspace::Workspace;
 
-/// The workspace members that run on the build machine only: the host `cargo clippy --workspace`
-/// in `.ci/run` lints them (`sspr-version-resource` is a build-script helper).
-pub const HOST_PACKAGES: [&str; 4] = [
-    "xtask",
-    "sspr-e2e",
-    "sspr-policy-templates",
-    "sspr-version-resource",
-];
-
-/// Every other workspace member: built for Windows, the payload and the test programs that run
-/// under Wine.
+/// Every workspace member built for Windows: the payload and the test programs that run under
+/// Wine. The others (`xtask`, `sspr-e2e`, `sspr-policy-templates`, and the build-script helper
+/// `sspr-version-resource`) run on the build machine only, and the host
+/// `cargo clippy --workspace` in `.ci/run` lints them.
 pub const WINDOWS_PACKAGES: [&str; 12] = [
     "sspr-credential-provider",
     "sspr-reset-host",
@@ -120,6 +113,14 @@ mod tests {
             ]
         );
     }
+
+    /// The members that run on the build machine only.
+    const HOST_PACKAGES: [&str; 4] = [
+        "xtask",
+        "sspr-e2e",
+        "sspr-policy-templates",
+        "sspr-version-resource",
+    ];
 
     /// A crate added to the workspace is linted for Windows unless it is listed as a host tool.
     #[test]
