@@ -54,15 +54,30 @@ pub fn install_dir(prefix: &WinePrefix) -> InstallDir {
     }
 }
 
-/// Every launch condition message of the package (wix/launch.wxi), exactly.
-pub const LAUNCH_MESSAGES: [&str; 6] = [
-    "Installing SsprWindowsLogon needs administrator rights. Run msiexec from an elevated prompt.",
-    "This SsprWindowsLogon package is for 64-bit Windows 7 or later.",
-    "This SsprWindowsLogon package is for 32-bit Windows 7 or later.",
-    "This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.",
-    "ENABLELOGGING must be 0 or 1.",
-    "DISABLED must be 0 or 1.",
-];
+/// Every launch condition message of the packages, read from their source (wix/launch.wxi).
+pub fn launch_messages() -> anyhow::Result<Vec<String>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wix/launch.wxi");
+    let source =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(source
+        .split("Message=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The one launch condition message that contains `words`.
+pub fn launch_message(words: &str) -> anyhow::Result<String> {
+    let all = launch_messages()?;
+    let matching: Vec<&String> = all.iter().filter(|m| m.contains(words)).collect();
+    ensure!(
+        matching.len() == 1,
+        "{} launch condition messages contain {words:?}: {all:#?}",
+        matching.len()
+    );
+    Ok(matching[0].clone())
+}
 
 /// The run failed with 1603 because the launch condition with `message` refused it: the verbose
 /// log carries that message and no other launch condition's, and the LaunchConditions action
@@ -75,9 +90,10 @@ pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> Te
         run.exit_code
     );
     let log = run.log()?;
-    let shown: Vec<&str> = LAUNCH_MESSAGES
+    let all = launch_messages()?;
+    let shown: Vec<&str> = all
         .iter()
-        .copied()
+        .map(String::as_str)
         .filter(|candidate| log.text.lines().any(|line| line.contains(candidate)))
         .collect();
     ensure!(

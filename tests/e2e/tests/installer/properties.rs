@@ -57,10 +57,10 @@ pub fn invalid_enablelogging_is_refused() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("invalid-property")?;
     let run = prefix.msiexec(&Msiexec::install(&package)?.property("ENABLELOGGING", "2"))?;
-    common::assert_refused_by_launch_condition(&run, "ENABLELOGGING must be 0 or 1.")?;
+    common::assert_refused_by_launch_condition(&run, &common::launch_message("ENABLELOGGING")?)?;
     common::assert_not_installed(&prefix)?;
     let run = prefix.msiexec(&Msiexec::install(&package)?.property("DISABLED", "yes"))?;
-    common::assert_refused_by_launch_condition(&run, "DISABLED must be 0 or 1.")?;
+    common::assert_refused_by_launch_condition(&run, &common::launch_message("DISABLED")?)?;
     common::assert_not_installed(&prefix)
 }
 

@@ -18,7 +18,10 @@ pub fn x86_package_is_refused_in_64bit_prefix() -> TestResult {
     let before = prefix.snapshot()?;
 
     let run = prefix.msiexec(&Msiexec::install(&package)?)?;
-    common::assert_refused_by_launch_condition(&run, common::LAUNCH_MESSAGES[3])?;
+    common::assert_refused_by_launch_condition(
+        &run,
+        &common::launch_message("this is 64-bit Windows")?,
+    )?;
     let diff = snapshot::diff(&before, &prefix.snapshot()?);
     assert!(
         diff.is_empty(),
