@@ -71,7 +71,8 @@ impl ToolCommand {
             .collect()
     }
 
-    fn to_command(&self) -> Command {
+    /// The `std::process::Command` this describes (for callers that need its pipes).
+    pub fn to_command(&self) -> Command {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
         for (key, value) in &self.env {

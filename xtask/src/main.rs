@@ -24,10 +24,12 @@ mod sign;
 mod signed_compare;
 mod test_keys;
 mod test_suite;
+mod test_tally;
 mod validate;
 mod verify_release;
 mod verify_repro;
 mod version;
+mod windows_clippy;
 mod wix;
 mod workspace;
 
@@ -63,6 +65,8 @@ enum Task {
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Clippy with -D warnings for both Windows 7 targets over every crate built for Windows.
+    ClippyWindows,
     /// Run the ICE rules (Orca's validation, on Linux) and the project's own on MSIs.
     ValidateMsi(ValidateMsiArgs),
 }
@@ -186,6 +190,7 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
     };
     match result {
