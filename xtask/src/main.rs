@@ -13,6 +13,7 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_diff;
 mod payload;
 mod progress;
 mod repro;
@@ -54,6 +55,17 @@ enum Task {
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
+    MsiDiff(MsiDiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MsiDiffArgs {
+    a: PathBuf,
+    b: PathBuf,
+    /// Accepted differences, one `subject  reason` per line (e.g. xtask/msi-diff-wix.txt).
+    #[arg(long)]
+    allow: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +150,14 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

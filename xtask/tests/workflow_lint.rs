@@ -65,11 +65,10 @@ fn actionlint_reports_a_broken_workflow() {
     );
 }
 
-#[test]
-fn release_workflow_passes_zizmor() {
+fn zizmor_finds_nothing(file: &Path) {
     let output = Command::new("zizmor")
         .args(["--offline", "--no-progress", "--persona", "pedantic"])
-        .arg(workflow())
+        .arg(file)
         .output()
         .expect("zizmor is installed by `cargo xtask test`");
     assert!(output.status.success(), "{}", text(&output));
@@ -78,6 +77,11 @@ fn release_workflow_passes_zizmor() {
         "{}",
         text(&output)
     );
+}
+
+#[test]
+fn release_workflow_passes_zizmor() {
+    zizmor_finds_nothing(&workflow());
 }
 
 #[test]
@@ -92,4 +96,34 @@ fn release_workflow_runs_the_readme_commands_and_keeps_the_password_off_command_
         "the password is used once, as an env value"
     );
     assert!(yaml.contains("tags:"));
+}
+
+fn windows_workflow() -> PathBuf {
+    root().join(".github/workflows/windows.yml")
+}
+
+#[test]
+fn windows_workflow_passes_actionlint() {
+    let output = actionlint(&windows_workflow());
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+#[test]
+fn windows_workflow_passes_zizmor() {
+    zizmor_finds_nothing(&windows_workflow());
+}
+
+#[test]
+fn windows_workflow_builds_with_both_backends_and_compares_them() {
+    let yaml = std::fs::read_to_string(windows_workflow()).unwrap();
+    assert!(yaml.contains("runs-on: windows-"));
+    assert!(yaml.contains("cargo xtask dist --no-setup --backend wixl --out-dir target/dist-wixl"));
+    assert!(yaml.contains("cargo xtask dist --no-setup --backend wix --out-dir target/dist-wix"));
+    assert!(yaml.contains("cargo xtask msi-diff --allow xtask/msi-diff-wix.txt"));
+    assert!(
+        !yaml.contains("secrets."),
+        "the Windows lane needs no secret"
+    );
+    assert!(root().join("xtask/msi-diff-wix.txt").is_file());
 }
