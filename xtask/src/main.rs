@@ -13,6 +13,7 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_diff;
 mod msi_fixup;
 mod payload;
 mod policy_definitions;
@@ -69,6 +70,8 @@ enum Task {
     ClippyWindows,
     /// Run the ICE rules (Orca's validation, on Linux) and the project's own on MSIs.
     ValidateMsi(ValidateMsiArgs),
+    /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
+    MsiDiff(MsiDiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +94,15 @@ struct ValidateMsiArgs {
     /// List the rules and what each checks, then exit.
     #[arg(long)]
     list: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct MsiDiffArgs {
+    a: PathBuf,
+    b: PathBuf,
+    /// Accepted differences, one `subject  reason` per line (e.g. xtask/msi-diff-wix.txt).
+    #[arg(long)]
+    allow: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +204,14 @@ fn main() -> ExitCode {
         .map(drop),
         Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
+        Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
