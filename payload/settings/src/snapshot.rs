@@ -281,7 +281,12 @@ mod tests {
         assert_eq!(get().1, Freshness::FirstRead);
         assert!(!get().0.disabled.value);
 
-        let changes: [(&str, fn(&mut MemoryRegistry), fn(&Settings) -> String); 5] = [
+        type Change = (
+            &'static str,
+            fn(&mut MemoryRegistry),
+            fn(&Settings) -> String,
+        );
+        let changes: [Change; 5] = [
             (
                 "Disabled",
                 |r| r.set(SETTINGS_KEY, "Disabled", RegValue::Dword(1)),
