@@ -234,6 +234,7 @@ mod tests {
                 generated: "2024-07-01T11:59:59Z".into(),
             },
             checks: run_all(&ctx),
+            settings: crate::checks::settings::sources(&ctx.settings),
         }
     }
 
@@ -293,7 +294,11 @@ mod tests {
             .collect();
         let text = String::from_utf16(&units).unwrap();
         assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n"));
-        assert!(text.contains("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\\InprocServer32]\r\n@=\"C:\\\\Program Files\\\\SsprWindowsLogon\\\\SsprCredentialProvider.dll\"\r\n"));
+        assert!(text.contains(concat!(
+            r"[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\",
+            sspr_identity::provider_clsid!(),
+            "\\InprocServer32]\r\n@=\"C:\\\\Program Files\\\\SsprWindowsLogon\\\\SsprCredentialProvider.dll\"\r\n"
+        )));
         let json = std::fs::read_to_string(bundle.join("report.json")).unwrap();
         assert!(json.contains("\"id\": \"windows.version\""));
         let manifest = std::fs::read_to_string(bundle.join("manifest.txt")).unwrap();

@@ -8,6 +8,7 @@
 
 pub mod access_probes;
 pub mod args;
+pub mod desktop;
 pub mod plan;
 pub mod portal;
 pub mod report;

@@ -5,6 +5,7 @@ use serde::Serialize;
 use sspr_sandbox::{JobFacts, TokenFacts, Violation};
 
 use crate::access_probes::{granted, Probe};
+use crate::desktop::DesktopReport;
 use crate::plan::Plan;
 
 /// The sandbox as this process sees it, and the verdict.
@@ -76,8 +77,12 @@ pub struct SelfTest {
     /// The first page it would open.
     pub url: Option<String>,
     pub idle_timeout_seconds: Option<u32>,
-    /// True when the host would show the window (sandbox ok and a usable plan).
+    /// True when the host would show the window (sandbox ok, a usable plan, and the desktop
+    /// checked and right).
     pub would_run: bool,
+    /// The desktop the host runs on, once checked ([`SelfTest::with_desktop`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desktop: Option<DesktopReport>,
 }
 
 impl SelfTest {
@@ -107,7 +112,15 @@ impl SelfTest {
                 rejected_settings: p.rejected_settings.clone(),
             }),
             would_run,
+            desktop: None,
         }
+    }
+
+    /// Adds the desktop check; a wrong desktop means the host would not run.
+    pub fn with_desktop(mut self, desktop: DesktopReport) -> Self {
+        self.would_run &= desktop.ok;
+        self.desktop = Some(desktop);
+        self
     }
 
     /// The report with the access probes' results: a granted access is a sandbox violation and
@@ -204,5 +217,20 @@ mod tests {
                 "job: cannot be read (no job)"
             ]
         );
+    }
+
+    #[test]
+    fn a_wrong_desktop_means_the_host_would_not_run() {
+        let token = system_token();
+        let report = SandboxReport::new(Ok(token), Err("no job".into()));
+        let desktop = DesktopReport::new(Ok(r"WinSta0\Default".to_owned()));
+        let json = SelfTest::new(report, Err("no plan".into()))
+            .with_desktop(desktop)
+            .to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["would_run"], false);
+        assert_eq!(value["desktop"]["actual"]["Ok"], r"WinSta0\Default");
+        assert_eq!(value["desktop"]["expected"], r"WinSta0\Winlogon");
+        assert_eq!(value["desktop"]["ok"], false);
     }
 }

@@ -65,11 +65,12 @@ pub const POWERFUL_DOMAIN_RIDS: &[u32] = &[512, 517, 518, 519, 520, 526, 527];
 /// the provider's handle, i.e. with LogonUI or the next click).
 pub const JOB_LIMIT_FLAGS: u32 = 0x8 | 0x400 | 0x2000;
 
-/// The UI limits the provider sets: no clipboard either way, no system parameters or display
-/// settings, no desktop switching or creation, no log-off/shut-down. Not `UILIMIT_HANDLES`: the
-/// host's window is owned by LogonUI's, a handle from outside the job. Not `UILIMIT_GLOBALATOMS`:
-/// the WebBrowser control registers global atoms.
-pub const JOB_UI_RESTRICTIONS: u32 = 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80;
+/// The UI limits the provider sets: no window or other USER handle of a process outside the
+/// job (`UILIMIT_HANDLES`: the one exception, LogonUI's window that owns the host's, is granted
+/// to the job by the provider with `UserHandleGrantAccess`), no clipboard either way, no system
+/// parameters or display settings, no desktop switching or creation, no log-off/shut-down. Not
+/// `UILIMIT_GLOBALATOMS`: the WebBrowser control registers global atoms.
+pub const JOB_UI_RESTRICTIONS: u32 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80;
 
 /// One way the facts differ from what the host needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,7 +210,7 @@ pub fn check(token: &TokenFacts, job: &JobFacts) -> Vec<Violation> {
                 ),
             );
         }
-        if job.limit_flags & 0x800 != 0 {
+        if job.limit_flags & (0x800 | 0x1000) != 0 {
             add("job", "the job allows breakaway".to_owned());
         }
         match job.ui_restrictions {

@@ -11,7 +11,9 @@
 
 use std::sync::Mutex;
 
-use sspr_sandbox::windows::{current_token_facts, path_writers, start_sandboxed, Sandboxed};
+use sspr_sandbox::windows::{
+    current_token_facts, path_writers, start_sandboxed_owned_by, Sandboxed,
+};
 use sspr_sandbox::{JobFacts, TokenFacts};
 use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL};
 
@@ -66,7 +68,10 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     } else {
         None
     };
-    match start_sandboxed(&program, &line, &folder, output.as_ref()) {
+    // LogonUI's window owns the host's: the job's UILIMIT_HANDLES lets the host see it only
+    // once granted.
+    let owner = isize::try_from(request.parent_window).unwrap_or(0);
+    match start_sandboxed_owned_by(&program, &line, &folder, output.as_ref(), owner) {
         Ok(started) => {
             let id = started.process_id;
             for note in &started.notes {

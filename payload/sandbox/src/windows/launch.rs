@@ -104,7 +104,23 @@ pub fn start_sandboxed(
     folder: &str,
     output: Option<&std::fs::File>,
 ) -> windows_core::Result<Sandboxed> {
+    start_sandboxed_owned_by(program, command_line, folder, output, 0)
+}
+
+/// [`start_sandboxed`] for a program whose window `owner` (a window handle of ours, 0 for none)
+/// will own: the job's `UILIMIT_HANDLES` hides every outside window from its processes, so the
+/// owner is granted to the job before the program runs.
+pub fn start_sandboxed_owned_by(
+    program: &str,
+    command_line: &str,
+    folder: &str,
+    output: Option<&std::fs::File>,
+    owner: isize,
+) -> windows_core::Result<Sandboxed> {
     let job = Job::create()?;
+    if owner != 0 {
+        job.grant_window(owner)?;
+    }
     let mut notes = Vec::new();
     let launch = new_launch_sid()?;
     let base = match new_credentials_token() {

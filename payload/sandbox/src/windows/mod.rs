@@ -16,7 +16,7 @@ pub use acl::{path_writers, Descriptor, Security};
 pub use dll_search::{load_system_library, restrict_process_dll_search, system_folder};
 pub use handle::OwnedHandle;
 pub use job::{current_job_facts, Job};
-pub use launch::{start_sandboxed, Sandboxed};
+pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};
 pub use launch_sid::{new_launch_sid, LaunchSid, WellKnown};
 pub use logon::{new_credentials_token, NETWORK_USER};
 pub use token::{current_token_facts, restricted_host_token, token_facts};
