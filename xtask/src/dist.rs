@@ -21,11 +21,14 @@ use crate::fsutil::{self, ScratchDir};
 use crate::imports;
 use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
+use crate::msi_fixup;
 use crate::payload::{self, PAYLOAD};
+use crate::policy_definitions;
 use crate::progress;
 use crate::repro;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
+use crate::validate;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
@@ -43,6 +46,8 @@ pub struct DistOptions {
     pub backend: Backend,
     /// `None`: an unsigned build (the manifest says so).
     pub signing: Option<SigningConfig>,
+    /// The Add/Remove Programs help link (ARPHELPLINK); none unless the release names one.
+    pub help_url: Option<String>,
 }
 
 /// One step of a dist build.
@@ -81,6 +86,16 @@ pub enum Step {
     CheckMsi {
         arch: Arch,
         msi: PathBuf,
+    },
+    /// The ICE rules and the project's own (`cargo xtask validate-msi`): an error fails the build.
+    ValidateMsi {
+        arch: Arch,
+        msi: PathBuf,
+    },
+    /// Check the administrative templates and copy them into the scratch folder
+    /// (`PolicyDefinitions/...`, published beside the MSIs).
+    PolicyDefinitions {
+        files: Vec<(String, PathBuf)>,
     },
     Archive {
         arch: Arch,
@@ -180,6 +195,11 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
     steps.push(Step::SkipIfUpToDate {
         record: record.clone(),
     });
+    let policy_files = policy_definitions::files(&ws.root);
+    steps.push(Step::PolicyDefinitions {
+        files: policy_files.clone(),
+    });
+    published.extend(policy_files.iter().map(|(rel, _)| rel.clone()));
     for &arch in &options.arches {
         let stage_dir = stage_dir(arch);
         let signable: Vec<PathBuf> = PAYLOAD
@@ -195,7 +215,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
         }
         let msi = scratch.join(msi_relpath(arch));
         let command = match options.backend {
-            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi),
+            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi)
+                .with_help_url(options.backend, options.help_url.as_deref()),
             Backend::Wix => wix::cargo_wix(
                 &ws.cargo,
                 &ws.root,
@@ -204,7 +225,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 arch,
                 options.version,
                 &msi,
-            ),
+            )
+            .with_help_url(options.backend, options.help_url.as_deref()),
         };
         steps.push(Step::CompileMsi {
             arch,
@@ -224,6 +246,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             arch,
             msi: msi.clone(),
         });
+        steps.push(Step::ValidateMsi {
+            arch,
+            msi: msi.clone(),
+        });
         let zip = zip_name(options.version, arch);
         steps.push(Step::Archive {
             arch,
@@ -233,7 +259,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 (MSI_NAME.to_owned(), msi),
                 ("README.md".to_owned(), ws.root.join("README.md")),
                 ("LICENSE".to_owned(), ws.root.join("LICENSE")),
-            ],
+            ]
+            .into_iter()
+            .chain(policy_files.iter().cloned())
+            .collect(),
         });
         published.push(msi_relpath(arch));
         published.push(zip);
@@ -289,12 +318,25 @@ impl Step {
                     msi.display()
                 )
             }
+            Step::ValidateMsi { arch, msi } => format!(
+                "validate MSI ({arch}): ICE rules and SSPR rules, warnings checked against {}: {}",
+                validate::allow::ALLOW_FILE,
+                msi.display()
+            ),
             Step::Archive {
                 arch, zip, entries, ..
             } => format!(
                 "zip ({arch}) {}: {}",
                 zip.display(),
                 entries
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::PolicyDefinitions { files } => format!(
+                "check the administrative templates, copy {}",
+                files
                     .iter()
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>()
@@ -460,6 +502,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
             } => {
                 progress::step("Compiled", &msi_relpath(*arch), || {
                     compile_msi(command, output)?;
+                    if plan.backend == Backend::Wixl {
+                        let stage = command.cwd.as_deref().context("wixl runs in the stage")?;
+                        msi_fixup::apply(output, stage, &ws.wix_dir())?;
+                    }
                     repro::pin_package(output, epoch).map(drop)
                 })?;
             }
@@ -467,6 +513,13 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
                 progress::step("Checked", &format!("{} tables", msi_relpath(*arch)), || {
                     msi_check::check(msi, *arch, &shipped)
+                })?;
+            }
+            Step::ValidateMsi { arch, msi } => {
+                let allow =
+                    validate::allow::AllowList::load(&ws.root.join(validate::allow::ALLOW_FILE))?;
+                progress::step("Validated", &msi_relpath(*arch), || {
+                    validate::check_for_dist(msi, &allow, &ws.wix_dir())
                 })?;
             }
             Step::Archive {
@@ -481,6 +534,11 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     .collect();
                 progress::step("Zipped", &format!("{arch}"), || {
                     crate::archive::write_zip(zip, folder, &entries, epoch)
+                })?;
+            }
+            Step::PolicyDefinitions { files } => {
+                progress::step("Checked", "administrative templates", || {
+                    policy_definitions::stage(&ws.root, scratch.path(), files)
                 })?;
             }
             Step::Manifest { path } => {
@@ -745,6 +803,14 @@ fn build_manifest(
             payload,
         });
     }
+    let mut policy_definitions = Vec::new();
+    for step in &plan.steps {
+        if let Step::PolicyDefinitions { files } = step {
+            for (rel, _) in files {
+                policy_definitions.push(file_record(&scratch.join(rel), rel.clone(), certificate)?);
+            }
+        }
+    }
     let backend = match plan.backend {
         Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
         Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
@@ -761,6 +827,7 @@ fn build_manifest(
         signed: certificate.is_some(),
         certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
+        policy_definitions,
     })
 }
 
@@ -817,6 +884,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            help_url: None,
         }
     }
 
@@ -838,13 +906,13 @@ mod tests {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         // Two builds per arch: the DLL alone, then the EXEs.
         let cargo_side = ["BuildPayload", "BuildPayload", "AuditBinaries", "Stage"];
-        let packaging = ["CompileMsi", "CheckMsi", "Archive"];
+        let packaging = ["CompileMsi", "CheckMsi", "ValidateMsi", "Archive"];
         let mut expected: Vec<&str> = cargo_side
             .iter()
             .chain(cargo_side.iter())
             .copied()
             .collect();
-        expected.push("SkipIfUpToDate");
+        expected.extend(["SkipIfUpToDate", "PolicyDefinitions"]);
         expected.extend(packaging.iter().chain(packaging.iter()));
         expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
@@ -857,6 +925,9 @@ mod tests {
         assert_eq!(
             published,
             [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
                 "x64/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x64.zip",
                 "x86/SsprWindowsLogon.PROD.msi",
@@ -864,6 +935,31 @@ mod tests {
                 "dist-manifest.json",
                 "SHA256SUMS",
             ]
+        );
+    }
+
+    #[test]
+    fn zips_carry_the_policy_definitions_in_the_central_store_layout() {
+        let plan = plan(&ws(), &options(vec![Arch::X64]));
+        let Some(Step::Archive { entries, .. }) = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::Archive { .. }))
+        else {
+            panic!("no archive step");
+        };
+        let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names[names.len() - 3..],
+            [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
+            ]
+        );
+        assert_eq!(
+            entries[names.len() - 1].1,
+            PathBuf::from("/src/admx/de-DE/SsprWindowsLogon.adml")
         );
     }
 

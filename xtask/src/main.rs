@@ -13,13 +13,16 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_fixup;
 mod payload;
+mod policy_definitions;
 mod progress;
 mod repro;
 mod setup;
 mod sign;
 mod test_keys;
 mod test_suite;
+mod validate;
 mod verify_repro;
 mod version;
 mod wix;
@@ -54,6 +57,30 @@ enum Task {
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Run the ICE rules (Orca's validation, on Linux) and the project's own on MSIs.
+    ValidateMsi(ValidateMsiArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateMsiArgs {
+    /// The MSIs to validate.
+    paths: Vec<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The allow-list of accepted warnings (default: xtask/ice-allow.txt of the workspace).
+    #[arg(long)]
+    allow: Option<PathBuf>,
+    /// WiX sources to compare Feature attributes with (default: the workspace's wix/;
+    /// `--no-sources` skips that rule, for packages built from other sources).
+    #[arg(long)]
+    sources: Option<PathBuf>,
+    /// Skip rule SSPR02 (Feature attributes as the sources author them).
+    #[arg(long, conflicts_with = "sources")]
+    no_sources: bool,
+    /// List the rules and what each checks, then exit.
+    #[arg(long)]
+    list: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +135,9 @@ struct DistArgs {
     /// The WiX compiler: wixl (Linux) or the WiX Toolset via cargo-wix (Windows).
     #[arg(long, value_enum, default_value = "wixl")]
     backend: Backend,
+    /// The help link Add/Remove Programs shows (ARPHELPLINK); none unless given.
+    #[arg(long)]
+    help_url: Option<String>,
     #[command(flatten)]
     signing: sign::SigningArgs,
 }
@@ -138,12 +168,42 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::ValidateMsi(args) => return validate_msi(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn validate_msi(args: ValidateMsiArgs) -> ExitCode {
+    if args.list {
+        print!("{}", validate::rule_list());
+        return ExitCode::SUCCESS;
+    }
+    let ws = Workspace::locate();
+    let options = validate::CliOptions {
+        paths: args.paths,
+        json: args.json,
+        allow: args
+            .allow
+            .unwrap_or_else(|| ws.root.join(validate::allow::ALLOW_FILE)),
+        sources: if args.no_sources {
+            None
+        } else {
+            Some(args.sources.unwrap_or_else(|| ws.wix_dir()))
+        },
+    };
+    match validate::run_cli(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            // 2: the validator could not run, as opposed to 1: the package has errors.
+            ExitCode::from(2)
         }
     }
 }
@@ -169,5 +229,6 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         setup: !args.no_setup,
         backend: args.backend,
         signing: args.signing.into_config()?,
+        help_url: args.help_url,
     })
 }

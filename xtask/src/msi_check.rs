@@ -65,7 +65,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &filter_inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -86,7 +86,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKLM,
             event_source_key,
             Some("EventMessageFile"),
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ProviderRegistration",
         ),
         row(
@@ -115,7 +115,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -381,7 +381,7 @@ mod tests {
         // The provider's class and the filter's: both served by the one installed DLL.
         assert_eq!(inproc.len(), 2);
         for row in &inproc {
-            assert_eq!(row.value, "[#SsprCredentialProviderDll]");
+            assert_eq!(row.value, "[INSTALLFOLDER]SsprCredentialProvider.dll");
             assert_eq!(row.root, HKCR);
             assert_eq!(row.component, "ComRegistration");
         }
@@ -407,7 +407,10 @@ mod tests {
         assert_eq!(
             event_source,
             [
-                (Some("EventMessageFile"), "[#SsprCredentialProviderDll]"),
+                (
+                    Some("EventMessageFile"),
+                    "[INSTALLFOLDER]SsprCredentialProvider.dll"
+                ),
                 (Some("TypesSupported"), "#7")
             ]
         );

@@ -109,6 +109,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             setup: false,
             backend: Backend::Wixl,
             signing,
+            help_url: None,
         };
         progress::status(
             "Building",

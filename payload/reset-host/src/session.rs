@@ -15,6 +15,7 @@ use sspr_settings::{resolve, Settings, WindowsFamily};
 use sspr_url_policy::{Policy, Verdict};
 
 use crate::args::Args;
+use crate::desktop::{current_desktop, DesktopReport};
 use crate::plan::{plan, Plan};
 use crate::report::{SandboxReport, SelfTest};
 use crate::window::{self, CloseReason, Gate, WindowOptions};
@@ -58,6 +59,12 @@ impl Gate for PolicyGate<'_> {
         }
     }
 
+    // Scripts, styles and images may also come from the CDN hosts; a refusal here is the
+    // security manager's, which logs what it refused.
+    fn allow_subresource(&self, url: &str) -> bool {
+        self.0.check_subresource(url).is_allowed()
+    }
+
     fn log(&self, line: &str) {
         log(line);
     }
@@ -68,8 +75,11 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
     let sandbox = read_sandbox();
     let planned =
         plan(args.portal_url.as_deref(), args.user.as_deref(), settings).map_err(|e| e.to_string());
+    let desktop = DesktopReport::new(current_desktop());
     if args.self_test {
-        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone));
+        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone))
+            .with_desktop(desktop)
+            .with_access(crate::access_probes::run_all());
         let would_run = report.would_run;
         println!("{}", report.to_json());
         return if would_run {
@@ -82,6 +92,10 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
         "self-check: {}",
         serde_json::to_string(&sandbox).unwrap_or_default()
     ));
+    log(&format!(
+        "self-check desktop: {}",
+        serde_json::to_string(&desktop).unwrap_or_default()
+    ));
     if !sandbox.ok {
         for violation in &sandbox.violations {
             log(&format!("refusing to run: {violation}"));
@@ -92,6 +106,13 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
             sandbox.violations.join("; ")
         );
         return ExitCode::from(HostExit::NotSandboxed);
+    }
+    if let Some(violation) = desktop.violation() {
+        log(&format!("refusing to run: {violation}"));
+        eprintln!(
+            "SsprResetHost: refusing to run: {violation}; the host belongs on the sign-in screen"
+        );
+        return ExitCode::from(4);
     }
     let plan = match planned {
         Ok(plan) => plan,

@@ -8,6 +8,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod policy;
 #[cfg(windows)]
 pub mod windows_registry;
 

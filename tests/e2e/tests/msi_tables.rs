@@ -223,9 +223,16 @@ fn launch_conditions_are_exact() {
         "Installed OR ENABLELOGGING = \"0\" OR ENABLELOGGING = \"1\"|ENABLELOGGING must be 0 or 1.",
         "Installed OR DISABLED = \"0\" OR DISABLED = \"1\"|DISABLED must be 0 or 1.",
     ];
+    let folder = |property: &str| {
+        format!(
+            "Installed OR NOT INSTALLFOLDER OR (INSTALLFOLDER ~<< {property} AND NOT INSTALLFOLDER >< \"..\")|INSTALLFOLDER must be a folder under [{property}] (without ..): LogonUI runs SsprWindowsLogon's code as SYSTEM from it, so only administrators may be able to write there."
+        )
+    };
     let mut x64: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x64.push(folder("ProgramFiles64Folder"));
     x64.push("Installed OR VersionNT64 >= 601|This SsprWindowsLogon package is for 64-bit Windows 7 or later.".into());
     let mut x86: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x86.push(folder("ProgramFilesFolder"));
     x86.push("Installed OR VersionNT >= 601|This SsprWindowsLogon package is for 32-bit Windows 7 or later.".into());
     x86.push("Installed OR NOT VersionNT64|This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.".into());
     for (arch, expected) in [("x64", x64), ("x86", x86)] {

@@ -12,7 +12,7 @@
 //! Output, one `key=value` per line: `gate=<url> allow=<0|1>`, `log=<line>`,
 //! `messagebox=<result> messagebox_ms=<how long it blocked>`, then `reason=<close reason>` (or
 //! `error=<HRESULT>`). Exit code per reason: escape 10, idle 11, owner-closed 12, user-closed 13,
-//! browser-failed 14; 15 when `run` failed.
+//! browser-failed 14, policy-breach 16; 15 when `run` failed.
 
 #[cfg(windows)]
 fn main() {
@@ -104,6 +104,7 @@ mod probe {
                     CloseReason::OwnerClosed => 12,
                     CloseReason::UserClosed => 13,
                     CloseReason::BrowserFailed(_) => 14,
+                    CloseReason::PolicyBreach(_) => 16,
                 }
             }
             Err(error) => {

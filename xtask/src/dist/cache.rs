@@ -920,6 +920,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            help_url: None,
         };
         // Two processes plan with different scratch folders.
         let a = plan_lines(&super::super::plan_in(&ws, &options, ".dist-111".into()));

@@ -15,6 +15,7 @@ mod provider;
 mod repair;
 mod reset_host;
 mod reset_window;
+mod sandbox_paths;
 mod uninstall;
 mod upgrade;
 mod x86;
@@ -76,6 +77,10 @@ fn trials() -> Vec<Trial> {
         trial!(reset_host::self_test_prints_token_job_policy_and_url_as_json),
         trial!(reset_host::check_url_allows_the_portal_and_denies_the_tricky_cases),
         trial!(reset_host::the_host_refuses_to_run_with_a_full_token),
+        trial!(sandbox_paths::a_log_file_with_two_links_is_not_written),
+        trial!(sandbox_paths::a_user_writable_host_folder_is_refused),
+        trial!(sandbox_paths::an_install_folder_outside_program_files_is_refused),
+        trial!(sandbox_paths::an_existing_collect_folder_is_refused_and_nothing_is_written),
         trial!(reset_window::blocked_keys_and_dialogs_are_refused),
         trial!(reset_window::the_window_closes_when_idle),
         trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),

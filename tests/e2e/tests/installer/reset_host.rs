@@ -108,8 +108,9 @@ pub fn the_link_starts_the_host_sandboxed_and_the_host_reports_token_and_job() -
     assert!(
         started.contains(
             "restricted token at low integrity, in a job with limits: active-process \
-             die-on-unhandled-exception kill-on-job-close ui-read-clipboard ui-write-clipboard \
-             ui-system-parameters ui-display-settings ui-desktop ui-exit-windows"
+             die-on-unhandled-exception kill-on-job-close ui-handles ui-read-clipboard \
+             ui-write-clipboard ui-system-parameters ui-display-settings ui-desktop \
+             ui-exit-windows"
         ),
         "{started}"
     );

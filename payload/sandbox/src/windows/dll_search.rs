@@ -1,0 +1,62 @@
+//! Where the product's binaries load DLLs from: System32 only.
+//!
+//! `SetDefaultDllDirectories` exists on Windows 7 SP1 only with update KB2533623, so it is
+//! looked up at run time and never imported (an import would stop the binary from loading
+//! without the update). DLLs that are not KnownDLLs (e.g. `userenv.dll`, `secur32.dll` on
+//! Windows 7) are loaded by full path from the system folder, never by name from the
+//! binary's own folder first.
+
+use windows::Win32::Foundation::HMODULE;
+use windows::Win32::System::LibraryLoader::{
+    GetModuleHandleW, GetProcAddress, LoadLibraryExW, LOAD_LIBRARY_FLAGS,
+};
+use windows::Win32::System::SystemInformation::GetSystemDirectoryW;
+use windows_core::{s, w, HSTRING};
+
+/// `LOAD_LIBRARY_SEARCH_SYSTEM32`.
+const SEARCH_SYSTEM32: u32 = 0x800;
+
+/// Restricts this process's default DLL search to System32 (`SetDefaultDllDirectories`), for
+/// the EXEs only: in the DLL it would change LogonUI's search for every other provider.
+/// Returns whether Windows had the function (false on Windows 7 without KB2533623, where
+/// the EXEs rely on loading by full path and on their admin-only folder).
+pub fn restrict_process_dll_search() -> bool {
+    // SAFETY: kernel32 is loaded in every process; the name is a NUL-terminated literal.
+    let Ok(kernel32) = (unsafe { GetModuleHandleW(w!("kernel32.dll")) }) else {
+        return false;
+    };
+    // SAFETY: as above.
+    let Some(function) = (unsafe { GetProcAddress(kernel32, s!("SetDefaultDllDirectories")) })
+    else {
+        return false;
+    };
+    // SAFETY: SetDefaultDllDirectories has this signature (BOOL WINAPI (DWORD)).
+    let set = unsafe {
+        std::mem::transmute::<
+            unsafe extern "system" fn() -> isize,
+            unsafe extern "system" fn(u32) -> i32,
+        >(function)
+    };
+    // SAFETY: a documented flag value.
+    unsafe { set(SEARCH_SYSTEM32) != 0 }
+}
+
+/// The system folder (System32; SysWOW64's view of it for a 32-bit process on 64-bit Windows).
+pub fn system_folder() -> windows_core::Result<String> {
+    let mut buffer = [0u16; 260];
+    // SAFETY: buffer is writable for its length.
+    let length = unsafe { GetSystemDirectoryW(Some(&mut buffer)) } as usize;
+    if length == 0 || length >= buffer.len() {
+        return Err(windows_core::Error::from_win32());
+    }
+    Ok(String::from_utf16_lossy(&buffer[..length]))
+}
+
+/// Loads `name` (e.g. `userenv.dll`) from the system folder by its full path. The DLL's own
+/// imports are then found in System32 as well (`LOAD_WITH_ALTERED_SEARCH_PATH`: the loaded
+/// DLL's folder comes first).
+pub fn load_system_library(name: &str) -> windows_core::Result<HMODULE> {
+    let path = format!("{}\\{name}", system_folder()?);
+    // SAFETY: the path is NUL-terminated for the call; 0x8 is LOAD_WITH_ALTERED_SEARCH_PATH.
+    unsafe { LoadLibraryExW(&HSTRING::from(path), None, LOAD_LIBRARY_FLAGS(0x8)) }
+}
