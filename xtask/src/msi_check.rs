@@ -207,7 +207,11 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
         .collect();
     let files = package
         .select_rows(msi::Select::table("File"))?
-        .map(|r| r["FileName"].as_str().unwrap_or_default().to_owned())
+        // `short|long` (short names are written after wixl): the long name is the file's.
+        .map(|r| {
+            let name = r["FileName"].as_str().unwrap_or_default();
+            name.rsplit('|').next().unwrap_or(name).to_owned()
+        })
         .collect();
     let secure_properties = package
         .select_rows(msi::Select::table("Property"))?
@@ -326,6 +330,41 @@ pub fn secure_public_properties(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The Registry table of a correct package, as `msiinfo export <msi> Registry` prints it
+    /// (Root|Key|Name|Value|Component, no primary key), written out here rather than taken from
+    /// [`expected_registry_rows`], so a change to either shows up as a problem.
+    const GOOD_REGISTRY: &str = r"0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}||SsprCredentialProviderFilter|ComRegistration
+0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}||SsprCredentialProvider|ComRegistration
+0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}||SsprCredentialProviderFilter|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}||SsprCredentialProvider|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration
+2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|EventMessageFile|[INSTALLFOLDER]SsprCredentialProvider.dll|ProviderRegistration
+2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|TypesSupported|#7|ProviderRegistration
+2|SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration
+2|SOFTWARE\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings
+2|SOFTWARE\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings
+2|SOFTWARE\SsprWindowsLogon|Disabled|#[DISABLED]|Settings";
+
+    fn good_registry() -> BTreeSet<RegistryRow> {
+        GOOD_REGISTRY
+            .lines()
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').collect();
+                RegistryRow {
+                    root: cells[0].parse().unwrap(),
+                    key: cells[1].to_owned(),
+                    name: Some(cells[2]).filter(|n| !n.is_empty()).map(str::to_owned),
+                    value: cells[3].to_owned(),
+                    component: cells[4].to_owned(),
+                }
+            })
+            .collect()
+    }
+
     fn good_facts(arch: Arch) -> PackageFacts {
         let bit = if arch == Arch::X64 {
             COMPONENT_64BIT
@@ -334,12 +373,18 @@ mod tests {
         };
         PackageFacts {
             template: arch.msi_template().into(),
-            registry: expected_registry_rows(),
+            registry: good_registry(),
             components: vec![("ComRegistration".into(), bit | 4), ("DiagExe".into(), bit)],
             files: ["SsprDiag.exe".to_string()].into_iter().collect(),
             secure_properties: "WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED"
                 .into(),
         }
+    }
+
+    #[test]
+    fn the_written_out_table_is_what_the_check_expects() {
+        assert_eq!(good_registry().len(), 15);
+        assert_eq!(expected_registry_rows(), good_registry());
     }
 
     #[test]

@@ -47,6 +47,18 @@ impl Workspace {
         }
     }
 
+    /// A workspace at `/r` with plain `cargo`, for tests of command lines.
+    #[cfg(test)]
+    pub fn fixture() -> Self {
+        Self {
+            root: "/r".into(),
+            target_dir: "/r/target".into(),
+            cargo: "cargo".into(),
+            cargo_home: None,
+            sysroot: None,
+        }
+    }
+
     pub fn wix_dir(&self) -> PathBuf {
         self.root.join("wix")
     }

@@ -234,6 +234,7 @@ mod tests {
                 generated: "2024-07-01T11:59:59Z".into(),
             },
             checks: run_all(&ctx),
+            settings: crate::checks::settings::sources(&ctx.settings),
         }
     }
 

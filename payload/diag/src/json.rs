@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::report::{CheckResult, Report};
+use crate::report::{CheckResult, Report, SettingSource};
 
 /// The document's top level, in output order.
 #[derive(Serialize)]
@@ -17,7 +17,31 @@ struct Document<'a> {
     diag_arch: &'a str,
     exit_code: u8,
     counts: Counts,
+    settings: Vec<Setting<'a>>,
     checks: Vec<Check<'a>>,
+}
+
+/// One setting's effective value and where it came from; the policy fields are `null` unless
+/// a Group Policy set it.
+#[derive(Serialize)]
+struct Setting<'a> {
+    name: &'a str,
+    value: &'a str,
+    source: &'a str,
+    policy: Option<&'a str>,
+    policy_display_name: Option<&'a str>,
+}
+
+impl<'a> From<&'a SettingSource> for Setting<'a> {
+    fn from(s: &'a SettingSource) -> Self {
+        Setting {
+            name: s.name,
+            value: &s.value,
+            source: s.source,
+            policy: s.policy.map(|p| p.policy),
+            policy_display_name: s.policy.map(|p| p.display_name),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -73,6 +97,7 @@ pub fn render(report: &Report) -> String {
             warn: counts.warn,
             fail: counts.fail,
         },
+        settings: report.settings.iter().map(Setting::from).collect(),
         checks: report.checks.iter().map(Check::from).collect(),
     };
     match serde_json::to_string_pretty(&document) {
@@ -100,6 +125,20 @@ mod tests {
                 check.fail("Ünïcode summary", "reg add \"HKLM\\X\" /f"),
                 CheckBuilder::new("session.remote", "Remote session").pass("Console session"),
             ],
+            settings: vec![
+                crate::report::SettingSource {
+                    name: "Disabled",
+                    value: "1".into(),
+                    source: "policy",
+                    policy: sspr_settings::policy::policy_for("Disabled"),
+                },
+                crate::report::SettingSource {
+                    name: "PortalUrl",
+                    value: "https://sspr.contoso.test/".into(),
+                    source: "settings",
+                    policy: None,
+                },
+            ],
         }
     }
 
@@ -120,5 +159,24 @@ mod tests {
         assert_eq!(parsed["checks"][0]["status"], "fail");
         assert!(text.starts_with("{\n  \"tool\": \"SsprDiag\",\n  \"version\": "));
         assert!(text.ends_with("}\n"));
+        assert_eq!(
+            parsed["settings"],
+            serde_json::json!([
+                {
+                    "name": "Disabled",
+                    "value": "1",
+                    "source": "policy",
+                    "policy": "TurnOffResetLink",
+                    "policy_display_name": "Turn off the password reset link"
+                },
+                {
+                    "name": "PortalUrl",
+                    "value": "https://sspr.contoso.test/",
+                    "source": "settings",
+                    "policy": null,
+                    "policy_display_name": null
+                }
+            ])
+        );
     }
 }

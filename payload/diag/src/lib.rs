@@ -47,6 +47,7 @@ pub fn diagnose(machine: &dyn Machine, options: Options, now_unix: u64) -> Repor
             generated: report::utc_timestamp(now_unix),
         },
         checks,
+        settings: checks::settings::sources(&ctx.settings),
     }
 }
 

@@ -149,11 +149,26 @@ impl SystemSummary {
     }
 }
 
+/// Where one setting's effective value came from, and the Group Policy that set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingSource {
+    /// The registry value name (`Disabled`, `PortalUrl`, ...).
+    pub name: &'static str,
+    /// The effective value, as text (`1`, a URL, hosts joined with `;`).
+    pub value: String,
+    /// `policy`, `settings`, `registration` or `default`.
+    pub source: &'static str,
+    /// The administrative template policy that set it (only when `source` is `policy`).
+    pub policy: Option<&'static sspr_settings::policy::PolicyValue>,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub system: SystemSummary,
     pub checks: Vec<CheckResult>,
+    /// Every setting, in the order the provider and the reset window resolve them.
+    pub settings: Vec<SettingSource>,
 }
 
 /// How many checks ended in each status.
@@ -221,6 +236,7 @@ mod tests {
 
     fn report(statuses: &[Status]) -> Report {
         Report {
+            settings: Vec::new(),
             system: SystemSummary {
                 computer: String::new(),
                 windows: String::new(),

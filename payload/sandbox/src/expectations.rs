@@ -210,7 +210,7 @@ pub fn check(token: &TokenFacts, job: &JobFacts) -> Vec<Violation> {
                 ),
             );
         }
-        if job.limit_flags & 0x800 != 0 {
+        if job.limit_flags & (0x800 | 0x1000) != 0 {
             add("job", "the job allows breakaway".to_owned());
         }
         match job.ui_restrictions {

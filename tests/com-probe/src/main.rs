@@ -27,7 +27,8 @@
 //! end, `unloaded` as above; the keys in between are listed in each module):
 //! - `--tiles` ([`tiles`]): LogonUI's whole logon conversation, tile by tile, links clicked;
 //! - `--filter` ([`filter`]): the credential provider filter;
-//! - `--faults` ([`faults`]): with a `fault-injection` build, a panic forced in each method.
+//! - `--faults` ([`faults`]): with a `fault-injection` build, a panic forced in each method;
+//! - `--settings` ([`settings_changes`]): registry changes between screens, each seen at the next.
 //!
 //! Started under the name `SsprResetHost.exe` (a test copies it over the installed host), the
 //! probe only records its command line ([`host_recorder`]).
@@ -53,6 +54,8 @@ mod host_recorder;
 #[cfg(windows)]
 mod probe;
 #[cfg(windows)]
+mod settings_changes;
+#[cfg(windows)]
 mod tiles;
 #[cfg(windows)]
 mod unload;
@@ -67,6 +70,7 @@ fn main() {
         Some("--tiles") => Some(tiles::run),
         Some("--filter") => Some(filter::run),
         Some("--faults") => Some(faults::run),
+        Some("--settings") => Some(settings_changes::run),
         _ => None,
     };
     match mode {

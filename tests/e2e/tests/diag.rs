@@ -318,7 +318,7 @@ fn healthy_windows_7() -> anyhow::Result<()> {
     );
     assert_eq!(
         run.lines("registration.com-class", "found")?[2],
-        format!("{DLL}: x64 DLL, exports DllCanUnloadNow, DllGetClassObject")
+        format!("{DLL}: x64 DLL, exports DllCanUnloadNow, DllGetClassObject, DllMain")
     );
     assert_eq!(
         run.text("tls.schannel", "summary")?,
@@ -440,7 +440,7 @@ fn broken_registration_and_conflicting_policy() -> anyhow::Result<()> {
     assert_eq!(
         run.lines("settings.effective", "found")?[..2],
         [
-            "Disabled = 1 from policy; policy: 1 (REG_DWORD); settings: 0 (REG_DWORD) (the policy value wins)",
+            "Disabled = 1 from policy \"Turn off the password reset link\"; policy: 1 (REG_DWORD); settings: 0 (REG_DWORD) (the policy value wins)",
             "PortalUrl = \"https://passwordreset.microsoftonline.com/\" from settings; policy: \"http://sspr.contoso.test/\" (REG_SZ); settings: \"https://passwordreset.microsoftonline.com/\" (REG_SZ)",
         ]
     );

@@ -80,11 +80,9 @@ fn every_shipped_file_of_the_signed_packages_verifies() {
     }
 }
 
-#[test]
-#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn a_signature_does_not_verify_against_another_certificate() {
-    let dir = tempfile::tempdir().unwrap();
-    let other = dir.path().join("other.pem");
+/// A self-signed certificate that signed nothing here, in `dir`.
+fn another_certificate(dir: &Path) -> PathBuf {
+    let other = dir.join("other.pem");
     let made = Command::new("openssl")
         .args([
             "req",
@@ -98,12 +96,20 @@ fn a_signature_does_not_verify_against_another_certificate() {
             "/CN=Someone Else",
         ])
         .arg("-keyout")
-        .arg(dir.path().join("other.key"))
+        .arg(dir.join("other.key"))
         .arg("-out")
         .arg(&other)
         .output()
         .unwrap();
     assert!(made.status.success());
+    other
+}
+
+#[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
+fn a_signature_does_not_verify_against_another_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = another_certificate(dir.path());
     let output = Command::new("osslsigncode")
         .args(["verify", "-CAfile"])
         .arg(&other)
@@ -111,7 +117,20 @@ fn a_signature_does_not_verify_against_another_certificate() {
         .arg(current_dist().join("x64/SsprWindowsLogon.PROD.msi"))
         .output()
         .unwrap();
-    assert!(!output.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    // Refused for the certificate chain (the signer is not the given CA), not for anything else:
+    // the same file verifies against its own certificate.
+    assert!(text.contains("Signature verification: failed"), "{text}");
+    assert!(
+        text.contains("Verify error: self-signed certificate"),
+        "{text}"
+    );
+    assert_verifies(&current_dist().join("x64/SsprWindowsLogon.PROD.msi"));
 }
 
 #[test]
@@ -156,6 +175,15 @@ fn the_manifest_records_signing_state_and_fingerprint() {
 
 /// `cargo xtask dist --sign` with `key`, into a fresh folder; returns the output and the folder.
 fn sign_with(key: &Path, password_value: &str) -> (Output, tempfile::TempDir) {
+    sign_verifying_with(
+        key,
+        password_value,
+        Path::new(&env("SSPR_E2E_SIGNING_CERT")),
+    )
+}
+
+/// [`sign_with`], verifying the signatures against `ca`.
+fn sign_verifying_with(key: &Path, password_value: &str, ca: &Path) -> (Output, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let output = Command::new(env("SSPR_E2E_XTASK"))
         .args(["dist", "--no-setup", "--arch", "x64", "--sign", "--pkcs12"])
@@ -164,8 +192,8 @@ fn sign_with(key: &Path, password_value: &str) -> (Output, tempfile::TempDir) {
             "--pkcs12-password-env",
             "SSPR_E2E_THIS_TEST_PASSWORD",
             "--verify-ca",
-            &env("SSPR_E2E_SIGNING_CERT"),
         ])
+        .arg(ca)
         .arg("--out-dir")
         .arg(out.path().join("dist"))
         .env("SSPR_E2E_THIS_TEST_PASSWORD", password_value)
@@ -254,4 +282,22 @@ fn a_successful_signed_build_never_prints_the_password() {
     let manifest = std::fs::read_to_string(out.path().join("dist/dist-manifest.json")).unwrap();
     assert!(!manifest.contains(&password()));
     assert_verifies(&out.path().join("dist/x64/SsprWindowsLogon.PROD.msi"));
+}
+
+/// Signing works but the signatures do not verify against the CA given (`--verify-ca`): dist
+/// fails after signing, naming the file and osslsigncode's reason, and publishes nothing.
+#[test]
+fn a_signature_that_does_not_verify_fails_dist() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = another_certificate(dir.path());
+    let (output, out) =
+        sign_verifying_with(Path::new(&env("SSPR_E2E_SIGNING_P12")), &password(), &other);
+    assert_failed_cleanly(
+        &output,
+        out.path(),
+        "SsprCredentialProvider.dll does not verify: ",
+        &password(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("self-signed certificate"), "{stderr}");
 }

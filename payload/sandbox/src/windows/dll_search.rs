@@ -60,3 +60,52 @@ pub fn load_system_library(name: &str) -> windows_core::Result<HMODULE> {
     // SAFETY: the path is NUL-terminated for the call; 0x8 is LOAD_WITH_ALTERED_SEARCH_PATH.
     unsafe { LoadLibraryExW(&HSTRING::from(path), None, LOAD_LIBRARY_FLAGS(0x8)) }
 }
+
+// Rust's Windows 7 standard library declares `GetUserProfileDirectoryW` (for
+// `std::env::home_dir`, which this product never calls) as an import from `userenv.dll`, which
+// is not a KnownDLL on Windows 7: Windows would look for it in the binary's own folder first.
+// Defining both symbols of the import here (its address slot `__imp_GetUserProfileDirectoryW`
+// and its thunk `GetUserProfileDirectoryW`, which std calls) satisfies the references before the
+// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever happens, loads it from System32 by full path.
+// x86_64 only: on i686 the slot is `__imp__GetUserProfileDirectoryW@12`, a name left for
+// later (quoted in the assembler), so the 32-bit binaries keep the import (listed in
+// xtask/win7-imports.txt).
+// (An assembler definition rather than a `#[no_mangle]` static, which a cdylib would export.)
+#[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
+std::arch::global_asm!(
+    ".section .data",
+    ".globl __imp_GetUserProfileDirectoryW",
+    ".p2align 3",
+    "__imp_GetUserProfileDirectoryW:",
+    ".quad {function}",
+    ".text",
+    ".globl GetUserProfileDirectoryW",
+    ".p2align 4",
+    "GetUserProfileDirectoryW:",
+    "jmp {function}",
+    function = sym get_user_profile_directory,
+);
+
+/// `GetUserProfileDirectoryW` from System32's `userenv.dll`, loaded on first use.
+#[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
+unsafe extern "system" fn get_user_profile_directory(
+    token: windows::Win32::Foundation::HANDLE,
+    folder: *mut u16,
+    size: *mut u32,
+) -> i32 {
+    type Function =
+        unsafe extern "system" fn(windows::Win32::Foundation::HANDLE, *mut u16, *mut u32) -> i32;
+    let Ok(module) = load_system_library("userenv.dll") else {
+        return 0;
+    };
+    // SAFETY: the module is loaded; the name is a NUL-terminated literal.
+    let Some(function) = (unsafe { GetProcAddress(module, s!("GetUserProfileDirectoryW")) }) else {
+        return 0;
+    };
+    // SAFETY: the export has this signature; the arguments are the caller's, passed on as is.
+    unsafe {
+        std::mem::transmute::<unsafe extern "system" fn() -> isize, Function>(function)(
+            token, folder, size,
+        )
+    }
+}

@@ -31,7 +31,10 @@ const PROVIDER_LOG: [&str; 4] = [
 const NOT_SANDBOXED: i32 = sspr_identity::HostExit::NotSandboxed as i32;
 
 /// A prefix with the current x64 package installed (the real host, not the probe).
-fn installed(name: &str, properties: &[(&str, &str)]) -> anyhow::Result<(WinePrefix, InstallDir)> {
+pub(crate) fn installed(
+    name: &str,
+    properties: &[(&str, &str)],
+) -> anyhow::Result<(WinePrefix, InstallDir)> {
     let prefix = common::prefix64(name)?;
     prefix.install(&common::package(Release::Current, Arch::X64)?, properties)?;
     let dir = common::install_dir(&prefix);
@@ -46,7 +49,7 @@ fn read(prefix: &WinePrefix, parts: &[&str]) -> anyhow::Result<String> {
 }
 
 /// Runs the installed host with `args` directly (a full Wine token, no job).
-fn run_host(
+pub(crate) fn run_host(
     prefix: &WinePrefix,
     dir: &InstallDir,
     args: &[&str],
