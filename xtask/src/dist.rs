@@ -36,6 +36,8 @@ use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
 
 pub const SUMS_NAME: &str = "SHA256SUMS";
+/// The PE section cargo-auditable writes the zlib-compressed dependency list into.
+pub const AUDITABLE_SECTION: &str = ".dep-v0";
 pub const MANIFEST_NAME: &str = "dist-manifest.json";
 
 #[derive(Clone, Debug)]
@@ -687,6 +689,19 @@ fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports)
         bail!(
             "{} exports {found:?}, expected exactly {exports:?} (check the #[no_mangle] entry points)",
             binary.display()
+        );
+    }
+    let pe = goblin::pe::PE::parse(&bytes)
+        .with_context(|| format!("{} is not a PE image", binary.display()))?;
+    if !pe
+        .sections
+        .iter()
+        .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
+    {
+        bail!(
+            "{} has no {AUDITABLE_SECTION} section: it was not built by `cargo auditable build` (cargo-auditable {})",
+            binary.display(),
+            setup::CARGO_AUDITABLE
         );
     }
     Ok(())

@@ -63,7 +63,7 @@ pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
 /// DLL) only to name the frames of a panic's backtrace, which nothing of ours prints.
 pub const STD_FEATURES: &str = "panic-unwind,optimize_for_size";
 
-/// `cargo build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
+/// `cargo auditable build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
 /// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
 /// file honoured, and build paths remapped out of the binaries.
 pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand {
@@ -82,8 +82,17 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
             sysroot.display()
         ));
     }
+    // `cargo auditable build`: cargo-auditable embeds the crate list in a `.dep-v0` section
+    // (zlib-compressed JSON) that `cargo audit bin` and other scanners read from the binary.
     let mut command = ToolCommand::new(cargo)
-        .args(["build", "--release", "--locked", "--target", target])
+        .args([
+            "auditable",
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            target,
+        ])
         .arg("-Zbuild-std=std,panic_unwind")
         .arg(format!("-Zbuild-std-features={STD_FEATURES}"))
         .arg("--config")
@@ -123,6 +132,7 @@ mod tests {
         assert_eq!(
             cmd.arg_strings(),
             [
+                "auditable",
                 "build",
                 "--release",
                 "--locked",

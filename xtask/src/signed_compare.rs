@@ -242,10 +242,13 @@ pub fn signature_digest_mismatch(path: &Path) -> Result<Option<String>> {
             .find_map(|l| l.strip_prefix(label))
             .map(|v| v.trim_start_matches([' ', ':']).trim().to_owned())
     };
-    match (
-        value("Current message digest"),
-        value("Calculated message digest"),
-    ) {
+    // PE files report the message digest, MSIs the digest of their DigitalSignature stream.
+    let pair =
+        |what: &str| value(&format!("Current {what}")).zip(value(&format!("Calculated {what}")));
+    match pair("message digest")
+        .or_else(|| pair("DigitalSignature"))
+        .map_or((None, None), |(a, b)| (Some(a), Some(b)))
+    {
         (Some(signed), Some(actual)) if signed == actual => Ok(None),
         (Some(signed), Some(actual)) => Ok(Some(format!(
             "its signature is over digest {signed}, its content's is {actual}"

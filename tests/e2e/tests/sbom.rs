@@ -1,7 +1,8 @@
 //! The SBOM in each release zip lists exactly the crates `cargo tree` resolves for the payload
 //! packages of that zip's target, built as `cargo xtask dist` builds them (the DLL in its own
 //! invocation, the two programs together), and is the same file `dist` publishes beside the zip
-//! and lists in `SHA256SUMS` and the manifest.
+//! and lists in `SHA256SUMS` and the manifest. Each shipped binary carries the same list in
+//! cargo-auditable's `.dep-v0` section.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -207,5 +208,74 @@ fn the_zip_sbom_is_the_published_one_and_is_checksummed() {
             manifest.contains(&format!("\"path\": \"{name}\"")),
             "{manifest}"
         );
+    }
+}
+
+/// The raw bytes of section `name` of a PE image.
+fn pe_section<'a>(image: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let u16_at = |at: usize| u16::from_le_bytes(image[at..at + 2].try_into().unwrap()) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().unwrap()) as usize;
+    let pe = u32_at(0x3C);
+    let sections = u16_at(pe + 6);
+    let table = pe + 24 + u16_at(pe + 20);
+    (0..sections).find_map(|index| {
+        let header = table + index * 40;
+        let raw_name = &image[header..header + 8];
+        let end = raw_name.iter().position(|b| *b == 0).unwrap_or(8);
+        (&raw_name[..end] == name.as_bytes()).then(|| {
+            let (size, offset) = (u32_at(header + 16), u32_at(header + 20));
+            &image[offset..offset + size]
+        })
+    })
+}
+
+#[test]
+fn each_binary_embeds_the_crates_the_sbom_lists_for_it() {
+    let version = env("SSPR_E2E_VERSION_CURRENT");
+    for (arch, _) in ARCHES {
+        let (_, sbom) = zip_sbom(arch);
+        let scratch = tempfile::tempdir().unwrap();
+        let msi = current_dist().join(arch).join("SsprWindowsLogon.PROD.msi");
+        let package = sspr_e2e::package::Package::open(
+            &msi,
+            &version,
+            if arch == "x64" {
+                sspr_e2e::config::Arch::X64
+            } else {
+                sspr_e2e::config::Arch::X86
+            },
+        )
+        .unwrap();
+        let files = package.payload(scratch.path()).unwrap();
+        for binary in [
+            "SsprCredentialProvider.dll",
+            "SsprResetHost.exe",
+            "SsprDiag.exe",
+        ] {
+            let section = pe_section(&files[binary], ".dep-v0")
+                .unwrap_or_else(|| panic!("{arch} {binary} has no .dep-v0 section"));
+            let mut json = Vec::new();
+            flate2::read::ZlibDecoder::new(section)
+                .read_to_end(&mut json)
+                .unwrap();
+            let list: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            let embedded: BTreeSet<String> = list["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p["name"].as_str().unwrap(),
+                        p["version"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            assert_eq!(
+                embedded,
+                sbom_crates(&sbom, Some(binary)),
+                "{arch} {binary}"
+            );
+        }
     }
 }
