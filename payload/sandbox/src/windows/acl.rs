@@ -160,12 +160,16 @@ impl Security {
 
     /// The DACL's allow and deny ACEs (`None` for a missing DACL).
     pub fn aces(&self) -> Option<Vec<AceFacts>> {
-        (!self.dacl.is_null()).then(|| aces_of(self.dacl))
+        // SAFETY: a non-null DACL of the descriptor `self` keeps alive.
+        (!self.dacl.is_null()).then(|| unsafe { aces_of(self.dacl) })
     }
 }
 
 /// The allow and deny ACEs of `acl` (others, e.g. object or callback ACEs, are left out).
-pub fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
+///
+/// # Safety
+/// `acl` points to a valid ACL that lives for the call.
+pub unsafe fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
     // SAFETY: acl points to a valid ACL header.
     let count = unsafe { (*acl).AceCount };
     (0..u32::from(count))
