@@ -207,7 +207,11 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
         .collect();
     let files = package
         .select_rows(msi::Select::table("File"))?
-        .map(|r| r["FileName"].as_str().unwrap_or_default().to_owned())
+        // `short|long` (short names are written after wixl): the long name is the file's.
+        .map(|r| {
+            let name = r["FileName"].as_str().unwrap_or_default();
+            name.rsplit('|').next().unwrap_or(name).to_owned()
+        })
         .collect();
     let secure_properties = package
         .select_rows(msi::Select::table("Property"))?

@@ -68,15 +68,10 @@ impl Workspace {
     }
 
     fn git(&self, args: &[&str]) -> Option<String> {
-        let output = ToolCommand::new("git")
+        ToolCommand::new("git")
             .args(args)
             .cwd(&self.root)
-            .output()
-            .ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .stdout_if_success()
     }
 
     /// The commit being built, `unknown` outside a git checkout.

@@ -22,6 +22,7 @@ pub mod logging;
 pub mod presentation;
 pub mod scenario;
 pub mod session;
+pub mod settings_freshness;
 pub mod user_name;
 pub mod wrapper_health;
 

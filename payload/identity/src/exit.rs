@@ -2,36 +2,36 @@
 //! (the README's tables and the tests take them from these enums).
 
 /// `SsprResetHost.exe`'s exit codes.
+///
+/// | code | variant | meaning |
+/// |---|---|---|
+/// | 0 | `Closed` | the window closed normally; `--check-url` allowed the URL; `--self-test` found the sandbox in place |
+/// | 1 | `UrlDenied` | `--check-url` denied the URL |
+/// | 2 | `BadCommandLine` | bad command line (clap exits with it) |
+/// | 3 | `NoPortal` | no usable portal URL |
+/// | 4 | `NotSandboxed` | not sandboxed the way the provider starts it: the host refused to run |
+/// | 5 | `BrowserFailed` | the browser control failed |
+/// | 6 | `NotWindows` | not on Windows (only `--check-url` works elsewhere) |
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HostExit {
-    /// 0: the window closed normally, or `--check-url` allowed the URL, or `--self-test` found
-    /// the sandbox in place.
     Closed = 0,
-    /// 1: `--check-url` denied the URL.
     UrlDenied = 1,
-    /// 2: bad command line.
     BadCommandLine = 2,
-    /// 3: no usable portal URL.
     NoPortal = 3,
-    /// 4: not sandboxed as the provider starts it: the host refused to run.
     NotSandboxed = 4,
-    /// 5: the browser control failed.
     BrowserFailed = 5,
-    /// 6: not on Windows (only `--check-url` works elsewhere).
     NotWindows = 6,
 }
 
-/// `SsprDiag.exe`'s exit codes.
+/// `SsprDiag.exe`'s exit codes, in order from 0: `Passed` (every check passed or does not
+/// apply), `Warnings` (warnings, no failure), `Failures` (at least one failure), `Usage`
+/// (SsprDiag could not run as asked: bad arguments, `--collect` folder not writable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiagExit {
-    /// 0: every check passed or does not apply.
-    Passed = 0,
-    /// 1: warnings, no failure.
-    Warnings = 1,
-    /// 2: at least one failure.
-    Failures = 2,
-    /// 3: SsprDiag could not run as asked (bad arguments, `--collect` folder not writable).
-    Usage = 3,
+    Passed,
+    Warnings,
+    Failures,
+    Usage,
 }
 
 impl HostExit {

@@ -101,18 +101,55 @@ macro_rules! policy_key {
     };
 }
 
+/// [`PROVIDER_KEY`] as a literal.
+#[macro_export]
+macro_rules! provider_key {
+    () => {
+        concat!(
+            $crate::credential_providers_key!(),
+            r"\",
+            $crate::provider_clsid!()
+        )
+    };
+}
+/// [`FILTER_KEY`] as a literal.
+#[macro_export]
+macro_rules! filter_key {
+    () => {
+        concat!(
+            $crate::credential_provider_filters_key!(),
+            r"\",
+            $crate::filter_clsid!()
+        )
+    };
+}
+/// [`PROVIDER_CLASS_KEY`] as a literal.
+#[macro_export]
+macro_rules! provider_class_key {
+    () => {
+        concat!(r"SOFTWARE\Classes\CLSID\", $crate::provider_clsid!())
+    };
+}
+/// [`FILTER_CLASS_KEY`] as a literal.
+#[macro_export]
+macro_rules! filter_class_key {
+    () => {
+        concat!(r"SOFTWARE\Classes\CLSID\", $crate::filter_clsid!())
+    };
+}
+
 /// The key LogonUI enumerates for credential providers (under HKLM).
 pub const CREDENTIAL_PROVIDERS_KEY: &str = credential_providers_key!();
 /// The key LogonUI enumerates for credential provider filters (under HKLM).
 pub const CREDENTIAL_PROVIDER_FILTERS_KEY: &str = credential_provider_filters_key!();
 /// The provider's registration key (under HKLM), where `EnableLogging` lives.
-pub const PROVIDER_KEY: &str = concat!(credential_providers_key!(), r"\", provider_clsid!());
+pub const PROVIDER_KEY: &str = provider_key!();
 /// The filter's registration key (under HKLM).
-pub const FILTER_KEY: &str = concat!(credential_provider_filters_key!(), r"\", filter_clsid!());
+pub const FILTER_KEY: &str = filter_key!();
 /// `HKCR\CLSID\{provider}` as it lands on a machine (under HKLM).
-pub const PROVIDER_CLASS_KEY: &str = concat!(r"SOFTWARE\Classes\CLSID\", provider_clsid!());
+pub const PROVIDER_CLASS_KEY: &str = provider_class_key!();
 /// `HKCR\CLSID\{filter}` as it lands on a machine (under HKLM).
-pub const FILTER_CLASS_KEY: &str = concat!(r"SOFTWARE\Classes\CLSID\", filter_clsid!());
+pub const FILTER_CLASS_KEY: &str = filter_class_key!();
 /// The values the MSI writes (under HKLM).
 pub const SETTINGS_KEY: &str = settings_key!();
 /// Group Policy's copy of the settings (under HKLM); a value here always wins.

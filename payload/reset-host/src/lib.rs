@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod access_probes;
 pub mod args;
 pub mod desktop;
 pub mod plan;

@@ -39,6 +39,10 @@ fn check_url(url: &str, args: &Args, settings: &Settings) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // DLLs from System32 only, where Windows can be told so (docs/design.md, "The reset window
+    // and its sandbox").
+    #[cfg(windows)]
+    let _ = sspr_sandbox::windows::restrict_process_dll_search();
     let args = Args::parse();
     #[cfg(windows)]
     let settings = session::settings();

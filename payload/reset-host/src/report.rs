@@ -4,6 +4,7 @@
 use serde::Serialize;
 use sspr_sandbox::{JobFacts, TokenFacts, Violation};
 
+use crate::access_probes::{granted, Probe};
 use crate::desktop::DesktopReport;
 use crate::plan::Plan;
 
@@ -70,6 +71,9 @@ pub struct SelfTest {
     pub sandbox: SandboxReport,
     /// The policy, or why none could be loaded.
     pub policy: Result<PolicyReport, String>,
+    /// Each access the sandbox must deny, tried (docs/design.md, "The reset window and its
+    /// sandbox"); any `granted` fails the self-test.
+    pub access: Vec<Probe>,
     /// The first page it would open.
     pub url: Option<String>,
     pub idle_timeout_seconds: Option<u32>,
@@ -89,6 +93,7 @@ impl SelfTest {
             program: "SsprResetHost",
             version: env!("CARGO_PKG_VERSION"),
             sandbox,
+            access: Vec::new(),
             url: plan.as_ref().ok().map(|p| p.url.clone()),
             idle_timeout_seconds: plan.as_ref().ok().map(|p| p.idle_timeout_seconds),
             policy: plan.map(|p| PolicyReport {
@@ -118,6 +123,19 @@ impl SelfTest {
         self
     }
 
+    /// The report with the access probes' results: a granted access is a sandbox violation and
+    /// the host would not run.
+    pub fn with_access(mut self, probes: Vec<Probe>) -> Self {
+        let leaks = granted(&probes);
+        if !leaks.is_empty() {
+            self.sandbox.ok = false;
+            self.would_run = false;
+            self.sandbox.violations.extend(leaks);
+        }
+        self.access = probes;
+        self
+    }
+
     /// Pretty JSON (serialising plain data cannot fail; an empty object if it somehow did).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
@@ -139,7 +157,8 @@ mod tests {
                 enabled: true,
             }],
             groups: vec![Group::new("S-1-5-32-544", 0xF)],
-            restricted_sids: false,
+            restricting_sids: Vec::new(),
+            logon_session: "0x0:0x3e7".into(),
         }
     }
 
@@ -155,7 +174,7 @@ mod tests {
             )),
         );
         assert!(!report.ok);
-        assert_eq!(report.violations.len(), 3, "{:?}", report.violations);
+        assert_eq!(report.violations.len(), 5, "{:?}", report.violations);
         let json = SelfTest::new(report, Err("no plan".into())).to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["would_run"], false);
@@ -163,6 +182,29 @@ mod tests {
         assert_eq!(value["sandbox"]["token"]["groups"][0]["flags"][3], "owner");
         assert_eq!(value["sandbox"]["job"]["active_process_limit"], 1);
         assert_eq!(value["policy"]["Err"], "no plan");
+    }
+
+    #[test]
+    fn a_granted_access_fails_the_self_test() {
+        use crate::access_probes::Outcome;
+        let sandbox = SandboxReport {
+            ok: true,
+            token: None,
+            job: None,
+            violations: Vec::new(),
+        };
+        let report = SelfTest::new(sandbox, Err("no plan".into())).with_access(vec![
+            Probe::new("hklm-sam", Outcome::Denied, "access denied"),
+            Probe::new("open-logonui", Outcome::Granted, "opened"),
+        ]);
+        assert!(!report.sandbox.ok);
+        assert_eq!(
+            report.sandbox.violations,
+            ["access open-logonui: granted (opened)"]
+        );
+        let value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(value["access"][0]["outcome"], "denied");
+        assert_eq!(value["access"][1]["access"], "open-logonui");
     }
 
     #[test]

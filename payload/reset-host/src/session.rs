@@ -77,8 +77,9 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
         plan(args.portal_url.as_deref(), args.user.as_deref(), settings).map_err(|e| e.to_string());
     let desktop = DesktopReport::new(current_desktop());
     if args.self_test {
-        let report =
-            SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone)).with_desktop(desktop);
+        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone))
+            .with_desktop(desktop)
+            .with_access(crate::access_probes::run_all());
         let would_run = report.would_run;
         println!("{}", report.to_json());
         return if would_run {

@@ -92,10 +92,10 @@ mod tests {
         // Program Files on Windows 7: TrustedInstaller full, SYSTEM and Administrators modify,
         // Users read and execute, CREATOR OWNER full on children only.
         let aces = [
-            ace(ADMIN_SIDS[2], 0x1F_01FF),
-            ace("S-1-5-18", 0x1301_BF),
-            ace("S-1-5-32-544", 0x1301_BF),
-            ace("S-1-5-32-545", 0x1200_A9),
+            ace(ADMIN_SIDS[2], 0x001F_01FF),
+            ace("S-1-5-18", 0x0013_01BF),
+            ace("S-1-5-32-544", 0x0013_01BF),
+            ace("S-1-5-32-545", 0x0012_00A9),
             AceFacts {
                 inherit_only: true,
                 ..ace(CREATOR_OWNER, 0x1000_0000)
@@ -110,12 +110,12 @@ mod tests {
     #[test]
     fn a_folder_under_c_inheriting_authenticated_users_modify_is_refused() {
         let aces = [
-            ace("S-1-5-32-544", 0x1F_01FF),
-            ace("S-1-5-11", 0x1301_BF),
-            ace("S-1-5-32-545", 0x1200_A9),
+            ace("S-1-5-32-544", 0x001F_01FF),
+            ace("S-1-5-11", 0x0013_01BF),
+            ace("S-1-5-32-545", 0x0012_00A9),
             AceFacts {
                 allow: false,
-                ..ace("S-1-1-0", 0x1F_01FF)
+                ..ace("S-1-1-0", 0x001F_01FF)
             },
         ];
         assert_eq!(

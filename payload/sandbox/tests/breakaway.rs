@@ -4,11 +4,11 @@
 
 use sspr_sandbox::{
     check, Group, JobFacts, Privilege, TokenFacts, ALLOWED_PRIVILEGE, JOB_LIMIT_FLAGS,
-    JOB_UI_RESTRICTIONS, LOW_INTEGRITY_RID,
+    JOB_UI_RESTRICTIONS, LAUNCH_SID_PREFIX, LOW_INTEGRITY_RID,
 };
 
-/// The token the provider gives the host: low integrity, change-notify only, Administrators
-/// deny-only.
+/// The token the provider gives the host: low integrity, change-notify only, every group
+/// deny-only, the restricting SIDs, a logon session of its own.
 fn sandboxed_token() -> TokenFacts {
     TokenFacts {
         user: "S-1-5-18".into(),
@@ -18,8 +18,19 @@ fn sandboxed_token() -> TokenFacts {
             name: ALLOWED_PRIVILEGE.into(),
             enabled: true,
         }],
-        groups: vec![Group::new("S-1-5-32-544", 0x10 | 0x8)],
-        restricted_sids: false,
+        groups: vec![
+            Group::new("S-1-5-32-544", 0x10 | 0x8),
+            Group::new("S-1-1-0", 0x10 | 0x3),
+            Group::new("S-1-5-11", 0x10 | 0x3),
+            Group::new("S-1-16-4096", 0x60),
+        ],
+        restricting_sids: vec![
+            "S-1-1-0".into(),
+            "S-1-5-32-545".into(),
+            "S-1-5-12".into(),
+            format!("{LAUNCH_SID_PREFIX}0-1234567"),
+        ],
+        logon_session: "0x0:0x5a1f3".into(),
     }
 }
 

@@ -9,8 +9,11 @@
 )]
 
 pub mod policy;
+pub mod snapshot;
 #[cfg(windows)]
 pub mod windows_registry;
+#[cfg(windows)]
+pub mod windows_watch;
 
 use sspr_identity::value;
 

@@ -40,12 +40,7 @@ pub const CLSID_KEY: &str = concat!(
 );
 
 /// The key LogonUI enumerates to find credential providers.
-pub const PROVIDER_KEY: &str = concat!(
-    r"HKLM\",
-    sspr_identity::credential_providers_key!(),
-    r"\",
-    sspr_identity::provider_clsid!()
-);
+pub const PROVIDER_KEY: &str = concat!(r"HKLM\", sspr_identity::provider_key!());
 
 /// The credential provider filter's CLSID, the DLL's second class.
 pub const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
@@ -57,12 +52,7 @@ pub const FILTER_CLSID_KEY: &str = concat!(
 );
 
 /// The key LogonUI enumerates to find credential provider filters.
-pub const FILTER_KEY: &str = concat!(
-    r"HKLM\",
-    sspr_identity::credential_provider_filters_key!(),
-    r"\",
-    sspr_identity::filter_clsid!()
-);
+pub const FILTER_KEY: &str = concat!(r"HKLM\", sspr_identity::filter_key!());
 
 /// The Application event log source the provider reports under.
 pub const EVENT_SOURCE_KEY: &str =

@@ -118,7 +118,7 @@ fn broken_templates_are_caught_by_name() {
                 1,
             ),
             languages.clone(),
-            "SsprWindowsLogon.admx: <parentCategory> comes after an element the schema puts behind it inside <policy> (order: parentCategory, seeAlso, keywords, supportedOn, enabledValue, disabledValue, enabledList, disabledList, elements)",
+            "SsprWindowsLogon.admx: <parentCategory> comes after an element the schema puts behind it inside <policy> (order: annotation, parentCategory, seeAlso, keywords, supportedOn, enabledValue, disabledValue, enabledList, disabledList, elements)",
         ),
         (
             "decimal bounds",
@@ -463,4 +463,34 @@ fn each_policy_applied_as_group_policy_would_is_what_the_code_resolves() {
             value.policy
         );
     }
+}
+
+#[test]
+fn check_dir_names_the_folder_and_every_problem() {
+    let dir = std::env::temp_dir().join(format!("sspr-admx-check-{}", std::process::id()));
+    for (name, source) in sspr_policy_templates::shipped_files() {
+        let to = dir.join(&name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(source).unwrap();
+        let text = if name == "de-DE/SsprWindowsLogon.adml" {
+            text.replace("<string id=\"EnableLogging\">", "<string id=\"EnableLog\">")
+        } else {
+            text
+        };
+        std::fs::write(to, text).unwrap();
+    }
+    let error = sspr_policy_templates::check_dir(&dir).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        error,
+        format!(
+            "the administrative templates in {} break the ADMX schema's rules:\n  \
+             de-DE/SsprWindowsLogon.adml: no string `EnableLogging` (used as $(string.EnableLogging))\n  \
+             de-DE/SsprWindowsLogon.adml: string `EnableLog` is not used by the template\n  \
+             de-DE/SsprWindowsLogon.adml: string EnableLogging of en-US is missing\n  \
+             de-DE/SsprWindowsLogon.adml: string EnableLog is not in en-US",
+            dir.display()
+        )
+    );
+    assert!(sspr_policy_templates::check_dir(&sspr_policy_templates::admx_dir()).is_ok());
 }

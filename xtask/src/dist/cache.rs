@@ -458,6 +458,9 @@ pub fn gather(
                     files.push((label, to.clone()));
                 }
             }
+            Step::Sbom { output, .. } => {
+                files.push((relative_label(output, &scratch), output.clone()));
+            }
             Step::Archive { entries, .. } => {
                 for (_, source) in entries.iter().filter(|(_, s)| !s.starts_with(&scratch)) {
                     files.push((relative_label(source, &ws.root), source.clone()));
@@ -475,6 +478,11 @@ pub fn gather(
         }
         if let Some(ca) = &config.verify_ca {
             files.push((ca.to_string_lossy().into_owned(), ca.clone()));
+        }
+    }
+    if let Some(from) = &plan.graft {
+        for source in tree(from)? {
+            files.push((source.to_string_lossy().into_owned(), source));
         }
     }
     files.sort();
@@ -921,6 +929,7 @@ mod tests {
             backend: Backend::Wixl,
             signing: None,
             help_url: None,
+            graft: None,
         };
         // Two processes plan with different scratch folders.
         let a = plan_lines(&super::super::plan_in(&ws, &options, ".dist-111".into()));

@@ -21,7 +21,12 @@ pub fn read(bytes: &[u8]) -> Result<Option<PeVersion>> {
     else {
         return Ok(None);
     };
-    let v = fixed.file_version();
+    // From the FILEVERSION words themselves: goblin 0.10's `file_version()` reads the file
+    // date fields instead (0.0.0.0 for every binary we build).
+    let v = goblin::pe::resource::VersionField::from_ms_ls(
+        fixed.file_version_ms,
+        fixed.file_version_ls,
+    );
     let version = format!("{}.{}.{}.{}", v.major, v.minor, v.build, v.revision);
     // A version resource without a Translation is language-neutral (0), as Windows Installer
     // records such files.

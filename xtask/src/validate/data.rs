@@ -60,7 +60,8 @@ fn ice03(db: &Database) -> Vec<Finding> {
                     // A Directory's parent may be itself (the root); a null key was handled above.
                     let value = cell.display();
                     let self_root = name == "Directory" && def.name == "Directory_Parent";
-                    if !(has_key(db, target, &value) || self_root && value == row.key()) {
+                    let is_own_root = self_root && value == row.key();
+                    if !is_own_root && !has_key(db, target, &value) {
                         out.push(at(format!("`{value}` is not a key of table {target}")));
                     }
                 }

@@ -257,22 +257,27 @@ mod tests {
         assert_eq!(run(&machine, third_party).status, Status::Pass);
     }
 
+    /// Windows 7 with one more credential provider filter registered: its entry and its class.
+    fn with_filter(clsid: &str, name: &str, dll: &str) -> FakeMachine {
+        FakeMachine::windows7()
+            .with_value(&RegKey::hklm(FILTERS_KEY).child(clsid), "", Value::sz(name))
+            .with_value(
+                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
+                    .child(clsid)
+                    .child("InprocServer32"),
+                "",
+                Value::sz(dll),
+            )
+    }
+
     #[test]
     fn filters_pass_and_warn() {
         assert_eq!(run(&FakeMachine::windows7(), filters).status, Status::Pass);
-        let ours = FakeMachine::windows7()
-            .with_value(
-                &RegKey::hklm(FILTERS_KEY).child(FILTER_CLSID),
-                "",
-                Value::sz("SsprCredentialProviderFilter"),
-            )
-            .with_value(
-                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
-                    .child(FILTER_CLSID)
-                    .child("InprocServer32"),
-                "",
-                Value::sz(r"C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"),
-            );
+        let ours = with_filter(
+            FILTER_CLSID,
+            "SsprCredentialProviderFilter",
+            r"C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll",
+        );
         let result = run(&ours, filters);
         assert_eq!(result.status, Status::Pass);
         assert_eq!(
@@ -283,19 +288,7 @@ mod tests {
                 r" SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
             )
         );
-        let machine = FakeMachine::windows7()
-            .with_value(
-                &RegKey::hklm(FILTERS_KEY).child(OTHER),
-                "",
-                Value::sz("VendorFilter"),
-            )
-            .with_value(
-                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
-                    .child(OTHER)
-                    .child("InprocServer32"),
-                "",
-                Value::sz(r"C:\Program Files\Vendor\filter.dll"),
-            );
+        let machine = with_filter(OTHER, "VendorFilter", r"C:\Program Files\Vendor\filter.dll");
         let result = run(&machine, filters);
         assert_eq!(result.status, Status::Warn);
         assert_eq!(

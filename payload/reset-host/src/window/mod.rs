@@ -45,6 +45,8 @@ mod event_args;
 #[cfg(windows)]
 mod events;
 #[cfg(windows)]
+mod exercise;
+#[cfg(windows)]
 mod frame;
 #[cfg(windows)]
 mod lockdown;
@@ -59,6 +61,8 @@ mod window_hook;
 
 #[cfg(windows)]
 pub use close_reason::CloseReason;
+#[cfg(windows)]
+pub use exercise::exercise;
 
 /// What the reset window shows and how long it stays.
 #[cfg(windows)]

@@ -160,16 +160,12 @@ impl Security {
 
     /// The DACL's allow and deny ACEs (`None` for a missing DACL).
     pub fn aces(&self) -> Option<Vec<AceFacts>> {
-        // SAFETY: a non-null DACL of the descriptor `self` keeps alive.
-        (!self.dacl.is_null()).then(|| unsafe { aces_of(self.dacl) })
+        (!self.dacl.is_null()).then(|| aces_of(self.dacl))
     }
 }
 
-/// The allow and deny ACEs of `acl` (others, e.g. object or callback ACEs, are left out).
-///
-/// # Safety
-/// `acl` points to a valid ACL that lives for the call.
-pub unsafe fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
+/// The allow and deny ACEs of `acl`, a valid ACL (others, e.g. object or callback ACEs, are left out).
+fn aces_of(acl: *const ACL) -> Vec<AceFacts> {
     // SAFETY: acl points to a valid ACL header.
     let count = unsafe { (*acl).AceCount };
     (0..u32::from(count))

@@ -2,6 +2,7 @@
 //! reading a token and a job back as facts (the host's side and the provider's log).
 
 mod acl;
+mod dll_search;
 mod handle;
 mod job;
 mod launch;
@@ -11,7 +12,8 @@ mod sid;
 mod token;
 mod window_access;
 
-pub use acl::{aces_of, path_writers, Descriptor, Security};
+pub use acl::{path_writers, Descriptor, Security};
+pub use dll_search::{load_system_library, restrict_process_dll_search, system_folder};
 pub use handle::OwnedHandle;
 pub use job::{current_job_facts, Job};
 pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};

@@ -323,14 +323,8 @@ pub fn expected_arp(package: &Package) -> RegValues {
         ("NoModify", RegValue::Dword(1)),
         ("WindowsInstaller", RegValue::Dword(1)),
         ("UninstallString", RegValue::ExpandSz(uninstall)),
-        (
-            "HelpLink",
-            RegValue::sz("https://github.com/ssprwindowslogon/ssprwindowslogon#readme"),
-        ),
-        (
-            "URLInfoAbout",
-            RegValue::sz("https://github.com/ssprwindowslogon/ssprwindowslogon"),
-        ),
+        // No HelpLink or URLInfoAbout: the packages name no URL unless built with
+        // `dist --help-url` (ARP_IDENTITY still reads both, so one appearing fails here).
     ])
 }
 

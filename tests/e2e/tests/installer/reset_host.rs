@@ -10,6 +10,7 @@ use serde_json::Value;
 use sspr_e2e::config::{Arch, Release};
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::WinePrefix;
+use sspr_e2e::SETTINGS_KEY;
 
 use crate::common::{self, InstallDir, TestResult};
 
@@ -25,7 +26,9 @@ const PROVIDER_LOG: [&str; 4] = [
     "logs",
     "SsprCredentialProvider.log",
 ];
-use sspr_e2e::SETTINGS_KEY;
+
+/// The host's exit code when it refuses to run outside its sandbox.
+const NOT_SANDBOXED: i32 = sspr_identity::HostExit::NotSandboxed as i32;
 
 /// Wine deviation `host integrity`: the token the provider made carries the low label (setting
 /// it succeeded), but Wine starts the process at the level of Wine's own token. Windows: `low`.
@@ -36,7 +39,10 @@ const WINE_HOST_INTEGRITY: &str = "high";
 const WINE_JOB_LIMIT_FLAGS: u64 = 0;
 
 /// A prefix with the current x64 package installed (the real host, not the probe).
-fn installed(name: &str, properties: &[(&str, &str)]) -> anyhow::Result<(WinePrefix, InstallDir)> {
+pub(crate) fn installed(
+    name: &str,
+    properties: &[(&str, &str)],
+) -> anyhow::Result<(WinePrefix, InstallDir)> {
     let prefix = common::prefix64(name)?;
     prefix.install(&common::package(Release::Current, Arch::X64)?, properties)?;
     let dir = common::install_dir(&prefix);
@@ -51,7 +57,7 @@ fn read(prefix: &WinePrefix, parts: &[&str]) -> anyhow::Result<String> {
 }
 
 /// Runs the installed host with `args` directly (a full Wine token, no job).
-fn run_host(
+pub(crate) fn run_host(
     prefix: &WinePrefix,
     dir: &InstallDir,
     args: &[&str],
@@ -193,7 +199,7 @@ pub fn the_host_refuses_to_run_with_a_full_token() -> TestResult {
             "--parent-window=0",
         ],
     )?;
-    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(code, NOT_SANDBOXED, "{stderr}");
     assert!(
         stderr.contains("refusing to run outside the sandbox"),
         "{stderr}"
@@ -233,7 +239,7 @@ pub fn self_test_prints_token_job_policy_and_url_as_json() -> TestResult {
     )?;
     let (code, stdout, stderr) =
         run_host(&prefix, &dir, &["--self-test", "--user=alice@contoso.com"])?;
-    assert_eq!(code, 4, "{stdout}{stderr}");
+    assert_eq!(code, NOT_SANDBOXED, "{stdout}{stderr}");
     let report: Value = serde_json::from_str(&stdout).context("--self-test is not JSON")?;
     assert_eq!(report["would_run"], false);
     assert_eq!(
