@@ -23,10 +23,13 @@ use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
 use crate::msi_fixup;
 use crate::payload::{self, PAYLOAD};
+use crate::policy_definitions;
 use crate::progress;
 use crate::repro;
+use crate::sbom;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
+use crate::signed_compare;
 use crate::validate;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
@@ -47,6 +50,9 @@ pub struct DistOptions {
     pub signing: Option<SigningConfig>,
     /// The Add/Remove Programs help link (ARPHELPLINK); none unless the release names one.
     pub help_url: Option<String>,
+    /// Instead of signing, attach the signatures of an existing signed build (`--graft-signatures`,
+    /// see [`Signer::graft`]): a rebuild then has to match it byte for byte.
+    pub graft: Option<PathBuf>,
 }
 
 /// One step of a dist build.
@@ -65,6 +71,11 @@ pub enum Step {
         arch: Arch,
         dir: PathBuf,
         files: Vec<(PathBuf, PathBuf)>,
+    },
+    /// The architecture's CycloneDX SBOM, from cargo's graph of the builds above.
+    Sbom {
+        arch: Arch,
+        output: PathBuf,
     },
     CompileMsi {
         arch: Arch,
@@ -90,6 +101,11 @@ pub enum Step {
     ValidateMsi {
         arch: Arch,
         msi: PathBuf,
+    },
+    /// Check the administrative templates and copy them into the scratch folder
+    /// (`PolicyDefinitions/...`, published beside the MSIs).
+    PolicyDefinitions {
+        files: Vec<(String, PathBuf)>,
     },
     Archive {
         arch: Arch,
@@ -127,6 +143,7 @@ pub struct DistPlan {
     pub out_dir: PathBuf,
     pub scratch_name: String,
     pub signing: Option<SigningConfig>,
+    pub graft: Option<PathBuf>,
     pub steps: Vec<Step>,
 }
 
@@ -185,10 +202,19 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 })
                 .collect(),
         });
+        steps.push(Step::Sbom {
+            arch,
+            output: scratch.join(sbom::sbom_name(options.version, arch)),
+        });
     }
     steps.push(Step::SkipIfUpToDate {
         record: record.clone(),
     });
+    let policy_files = policy_definitions::files(&ws.root);
+    steps.push(Step::PolicyDefinitions {
+        files: policy_files.clone(),
+    });
+    published.extend(policy_files.iter().map(|(rel, _)| rel.clone()));
     for &arch in &options.arches {
         let stage_dir = stage_dir(arch);
         let signable: Vec<PathBuf> = PAYLOAD
@@ -196,7 +222,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             .map(|p| stage_dir.join(p.shipped_name))
             .filter(|path| sign::is_signable(path))
             .collect();
-        if options.signing.is_some() {
+        let signs = options.signing.is_some() || options.graft.is_some();
+        if signs {
             steps.push(Step::Sign {
                 arch,
                 files: signable.clone(),
@@ -222,7 +249,7 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             command,
             output: msi.clone(),
         });
-        if options.signing.is_some() {
+        if signs {
             steps.push(Step::Sign {
                 arch,
                 files: vec![msi.clone()],
@@ -248,10 +275,18 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 (MSI_NAME.to_owned(), msi),
                 ("README.md".to_owned(), ws.root.join("README.md")),
                 ("LICENSE".to_owned(), ws.root.join("LICENSE")),
-            ],
+                (
+                    sbom::SBOM_IN_ZIP.to_owned(),
+                    scratch.join(sbom::sbom_name(options.version, arch)),
+                ),
+            ]
+            .into_iter()
+            .chain(policy_files.iter().cloned())
+            .collect(),
         });
         published.push(msi_relpath(arch));
         published.push(zip);
+        published.push(sbom::sbom_name(options.version, arch));
     }
     steps.push(Step::Manifest {
         path: scratch.join(MANIFEST_NAME),
@@ -274,6 +309,7 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
         out_dir: options.out_dir.clone(),
         scratch_name,
         signing: options.signing.clone(),
+        graft: options.graft.clone(),
         steps,
     }
 }
@@ -291,6 +327,10 @@ impl Step {
                 "stage ({arch}) into {}: {}",
                 dir.display(),
                 names(&files.iter().map(|(_, to)| to.clone()).collect::<Vec<_>>())
+            ),
+            Step::Sbom { arch, output } => format!(
+                "write the CycloneDX SBOM ({arch}) {} from cargo tree, cargo metadata and Cargo.lock",
+                output.display()
             ),
             Step::CompileMsi { arch, command, .. } => format!("compile MSI ({arch}): {command}"),
             Step::Sign { arch, files } => format!("sign ({arch}): {}", names(files)),
@@ -315,6 +355,14 @@ impl Step {
                 "zip ({arch}) {}: {}",
                 zip.display(),
                 entries
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::PolicyDefinitions { files } => format!(
+                "check the administrative templates, copy {}",
+                files
                     .iter()
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>()
@@ -397,7 +445,7 @@ fn prerequisites(options: &DistOptions) -> Vec<setup::Prerequisite> {
     if options.backend == Backend::Wix {
         needs.retain(|n| n.tool != "wixl" && n.tool != "msiinfo");
     }
-    if options.signing.is_some() && !cfg!(windows) {
+    if (options.signing.is_some() || options.graft.is_some()) && !cfg!(windows) {
         needs.extend(setup::for_signing());
     }
     needs
@@ -410,9 +458,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     let allowed = imports::Win7Imports::tracked()?;
     // The key is opened before anything is built: a wrong password or an expired certificate
     // fails in a second, not after minutes of compiling.
-    let signer = match &plan.signing {
-        Some(config) => Some(Signer::prepare(config, scratch.path(), epoch)?),
-        None => None,
+    let signer = match (&plan.signing, &plan.graft) {
+        (Some(config), _) => Some(Signer::prepare(config, scratch.path(), epoch)?),
+        (None, Some(from)) => Some(Signer::graft(from, scratch.path(), epoch)?),
+        (None, None) => None,
     };
     let mut report = DistReport {
         out_dir: plan.out_dir.clone(),
@@ -455,12 +504,30 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 })?;
                 staged_stamps.extend(stamps);
             }
+            Step::Sbom { arch, output } => {
+                progress::step(
+                    "Listed",
+                    &format!("{arch} crates in {}", names(std::slice::from_ref(output))),
+                    || {
+                        let inputs = sbom::gather(
+                            ws,
+                            *arch,
+                            plan.version,
+                            epoch,
+                            &backend_version(ws, plan.backend),
+                        )?;
+                        // In the scratch folder: published by rename with everything else.
+                        fs::write(output, sbom::document(&inputs)?)
+                            .with_context(|| format!("cannot write {}", output.display()))
+                    },
+                )?;
+            }
             Step::Sign { arch, files } => {
                 let signer = signer
                     .as_ref()
                     .context("a signing step without a signing key")?;
                 progress::step("Signed", &format!("{arch}: {}", names(files)), || {
-                    files.iter().try_for_each(|file| signer.sign(file))
+                    files.iter().try_for_each(|file| signer.sign(*arch, file))
                 })?;
             }
             Step::VerifySignatures { arch, files } => {
@@ -512,6 +579,11 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     .collect();
                 progress::step("Zipped", &format!("{arch}"), || {
                     crate::archive::write_zip(zip, folder, &entries, epoch)
+                })?;
+            }
+            Step::PolicyDefinitions { files } => {
+                progress::step("Checked", "administrative templates", || {
+                    policy_definitions::stage(&ws.root, scratch.path(), files)
                 })?;
             }
             Step::Manifest { path } => {
@@ -649,12 +721,22 @@ fn stage(
     Ok(stamps)
 }
 
-/// The signing key, opened and checked, and the private file its secret is passed in.
+/// The signing key, opened and checked, and the private file its secret is passed in; or the
+/// signed build whose signatures are grafted.
 struct Signer {
-    config: SigningConfig,
+    mode: SignerMode,
     certificate: sign::CertificateInfo,
-    secret_file: Option<sign::SecretFile>,
     epoch: u64,
+}
+
+enum SignerMode {
+    Key {
+        config: SigningConfig,
+        secret_file: Option<sign::SecretFile>,
+    },
+    /// `<from>/<arch>/<file name>` is the signed counterpart of each file to sign; `work` is
+    /// where its extracted signature goes.
+    Graft { from: PathBuf, work: PathBuf },
 }
 
 impl Signer {
@@ -676,22 +758,81 @@ impl Signer {
             config.signing_time = Some(epoch);
         }
         Ok(Self {
-            config,
+            mode: SignerMode::Key {
+                config,
+                secret_file,
+            },
             certificate,
-            secret_file,
             epoch,
         })
     }
 
-    fn sign(&self, file: &Path) -> Result<()> {
-        let password_file = self.secret_file.as_ref().map(sign::SecretFile::path);
-        sign::sign_file(&self.config, password_file, file)?;
+    /// Grafting from `from`, a folder laid out as a dist (`<arch>/SsprWindowsLogon.PROD.msi`,
+    /// `dist-manifest.json`) with each MSI's signed payload beside it (`<arch>/<shipped name>`);
+    /// the certificate is the one its manifest names.
+    fn graft(from: &Path, scratch: &Path, epoch: u64) -> Result<Self> {
+        let manifest = from.join(MANIFEST_NAME);
+        let text = fs::read_to_string(&manifest).with_context(|| {
+            format!(
+                "--graft-signatures: cannot read {} (the signed build's manifest)",
+                manifest.display()
+            )
+        })?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a dist manifest", manifest.display()))?;
+        let sha256 = value["certificate_sha256"]
+            .as_str()
+            .with_context(|| format!("{} records no signing certificate: the build it describes is unsigned, so there is nothing to graft", manifest.display()))?
+            .to_owned();
+        progress::status(
+            "Grafting",
+            &format!(
+                "the signatures of {} (certificate sha256 {sha256})",
+                from.display()
+            ),
+        );
+        Ok(Self {
+            mode: SignerMode::Graft {
+                from: from.to_path_buf(),
+                work: scratch.join("graft"),
+            },
+            certificate: sign::CertificateInfo {
+                sha256,
+                subject: "grafted".into(),
+                not_after: "grafted".into(),
+            },
+            epoch,
+        })
+    }
+
+    fn sign(&self, arch: Arch, file: &Path) -> Result<()> {
+        match &self.mode {
+            SignerMode::Key {
+                config,
+                secret_file,
+            } => {
+                let password_file = secret_file.as_ref().map(sign::SecretFile::path);
+                sign::sign_file(config, password_file, file)?;
+            }
+            SignerMode::Graft { from, work } => {
+                let name = file.file_name().context("a file to sign without a name")?;
+                sign::graft_signature(&from.join(arch.name()).join(name), file, work)?;
+            }
+        }
         // Signing writes a new file; pin its time again (staged files' times go into the CAB).
         fsutil::set_mtime(file, self.epoch)
     }
 
     fn verify(&self, file: &Path) -> Result<()> {
-        sign::verify_file(&self.config, file)
+        match &self.mode {
+            SignerMode::Key { config, .. } => sign::verify_file(config, file),
+            // A grafted signature must at least be over this content; whether its certificate
+            // is trusted is the signed build's question, not the rebuild's.
+            SignerMode::Graft { .. } => match signed_compare::signature_digest_mismatch(file)? {
+                None => Ok(()),
+                Some(reason) => bail!("the grafted signature of {}: {reason}", file.display()),
+            },
+        }
     }
 }
 
@@ -760,7 +901,11 @@ fn build_manifest(
     let mut arches = Vec::new();
     for (arch, staged) in staged_files(plan) {
         let mut artifacts = Vec::new();
-        for rel in [msi_relpath(arch), zip_name(plan.version, arch)] {
+        for rel in [
+            msi_relpath(arch),
+            zip_name(plan.version, arch),
+            sbom::sbom_name(plan.version, arch),
+        ] {
             artifacts.push(file_record(&scratch.join(&rel), rel, certificate)?);
         }
         let mut payload = Vec::new();
@@ -776,10 +921,15 @@ fn build_manifest(
             payload,
         });
     }
-    let backend = match plan.backend {
-        Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
-        Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
-    };
+    let mut policy_definitions = Vec::new();
+    for step in &plan.steps {
+        if let Step::PolicyDefinitions { files } = step {
+            for (rel, _) in files {
+                policy_definitions.push(file_record(&scratch.join(rel), rel.clone(), certificate)?);
+            }
+        }
+    }
+    let backend = backend_version(ws, plan.backend);
     Ok(DistManifest {
         name: "SsprWindowsLogon",
         version: plan.version.to_string(),
@@ -792,7 +942,16 @@ fn build_manifest(
         signed: certificate.is_some(),
         certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
+        policy_definitions,
     })
+}
+
+/// The WiX compiler and its version, as the manifest and the SBOM record it.
+fn backend_version(ws: &Workspace, backend: Backend) -> String {
+    match backend {
+        Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
+        Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
+    }
 }
 
 fn print_table(report: &DistReport) {
@@ -849,6 +1008,7 @@ mod tests {
             backend: Backend::Wixl,
             signing: None,
             help_url: None,
+            graft: None,
         }
     }
 
@@ -869,14 +1029,20 @@ mod tests {
     fn plan_orders_steps_per_arch_then_outputs() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         // Two builds per arch: the DLL alone, then the EXEs.
-        let cargo_side = ["BuildPayload", "BuildPayload", "AuditBinaries", "Stage"];
+        let cargo_side = [
+            "BuildPayload",
+            "BuildPayload",
+            "AuditBinaries",
+            "Stage",
+            "Sbom",
+        ];
         let packaging = ["CompileMsi", "CheckMsi", "ValidateMsi", "Archive"];
         let mut expected: Vec<&str> = cargo_side
             .iter()
             .chain(cargo_side.iter())
             .copied()
             .collect();
-        expected.push("SkipIfUpToDate");
+        expected.extend(["SkipIfUpToDate", "PolicyDefinitions"]);
         expected.extend(packaging.iter().chain(packaging.iter()));
         expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
@@ -889,13 +1055,43 @@ mod tests {
         assert_eq!(
             published,
             [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
                 "x64/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x64.zip",
+                "SsprWindowsLogon-0.3.0-x64.cdx.json",
                 "x86/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x86.zip",
+                "SsprWindowsLogon-0.3.0-x86.cdx.json",
                 "dist-manifest.json",
                 "SHA256SUMS",
             ]
+        );
+    }
+
+    #[test]
+    fn zips_carry_the_policy_definitions_in_the_central_store_layout() {
+        let plan = plan(&ws(), &options(vec![Arch::X64]));
+        let Some(Step::Archive { entries, .. }) = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::Archive { .. }))
+        else {
+            panic!("no archive step");
+        };
+        let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names[names.len() - 3..],
+            [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
+            ]
+        );
+        assert_eq!(
+            entries[names.len() - 1].1,
+            PathBuf::from("/src/admx/de-DE/SsprWindowsLogon.adml")
         );
     }
 

@@ -13,17 +13,24 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_diff;
 mod msi_fixup;
 mod payload;
+mod policy_definitions;
 mod progress;
 mod repro;
+mod sbom;
 mod setup;
 mod sign;
+mod signed_compare;
 mod test_keys;
 mod test_suite;
+mod test_tally;
 mod validate;
+mod verify_release;
 mod verify_repro;
 mod version;
+mod windows_clippy;
 mod wix;
 mod workspace;
 
@@ -52,12 +59,19 @@ enum Task {
     Test(TestArgs),
     /// Build the committed tree twice in two folders and compare every artifact byte for byte.
     VerifyRepro(Box<VerifyReproArgs>),
+    /// Rebuild a published release from its commit and check it is that build: every file
+    /// byte for byte once the release's signatures are grafted onto the rebuild.
+    VerifyRelease(VerifyReleaseArgs),
     /// Measure build time, artifact size and activation latency against their floors.
     Bench(BenchArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Clippy with -D warnings for both Windows 7 targets over every crate built for Windows.
+    ClippyWindows,
     /// Run the ICE rules (Orca's validation, on Linux) and the project's own on MSIs.
     ValidateMsi(ValidateMsiArgs),
+    /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
+    MsiDiff(MsiDiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +94,15 @@ struct ValidateMsiArgs {
     /// List the rules and what each checks, then exit.
     #[arg(long)]
     list: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct MsiDiffArgs {
+    a: PathBuf,
+    b: PathBuf,
+    /// Accepted differences, one `subject  reason` per line (e.g. xtask/msi-diff-wix.txt).
+    #[arg(long)]
+    allow: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,6 +138,13 @@ struct VerifyReproArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct VerifyReleaseArgs {
+    /// The release's files as published (SHA256SUMS, dist-manifest.json, the zips, SBOMs and
+    /// MSIs, named SsprWindowsLogon.PROD.<arch>.msi), or a dist folder.
+    dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct DistArgs {
     /// Which architectures to build.
     #[arg(long, value_enum, default_value = "all")]
@@ -139,6 +169,10 @@ struct DistArgs {
     help_url: Option<String>,
     #[command(flatten)]
     signing: sign::SigningArgs,
+    /// Instead of signing, attach the signatures of this signed build (a dist folder with each
+    /// MSI's payload extracted beside it): what verify-release and verify-repro rebuild with.
+    #[arg(long, value_name = "DIR", conflicts_with = "sign")]
+    graft_signatures: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,6 +193,7 @@ fn main() -> ExitCode {
             iterations: args.iterations,
         }),
         Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
+        Task::VerifyRelease(args) => verify_release::run(&args.dir),
         Task::Fuzz(args) => fuzz::run(
             &Workspace::locate(),
             &fuzz::FuzzOptions {
@@ -167,7 +202,16 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
+        Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -229,5 +273,6 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         backend: args.backend,
         signing: args.signing.into_config()?,
         help_url: args.help_url,
+        graft: args.graft_signatures,
     })
 }

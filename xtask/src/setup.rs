@@ -73,7 +73,10 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
         provider: Provider::Rustup("rust-src"),
     }];
     for arch in arches {
-        needs.push(Prerequisite::apt(arch.linker(), arch.linker_package()));
+        needs.push(Prerequisite::apt(
+            crate::arch::linker(*arch),
+            crate::arch::linker_package(*arch),
+        ));
     }
     needs.push(Prerequisite::apt("wixl", "wixl"));
     needs.push(Prerequisite::apt("msiinfo", "msitools"));

@@ -528,6 +528,52 @@ fn sign_in_place(config: &SigningConfig, password_file: Option<&Path>, file: &Pa
         .with_context(|| format!("cannot replace {} with its signed copy", file.display()))
 }
 
+/// Replaces `file` by `file` with the signature of `signed` attached (osslsigncode
+/// `extract-signature`, then `attach-signature`), through files in `work`.
+pub fn graft_signature(signed: &Path, file: &Path, work: &Path) -> Result<()> {
+    fs::create_dir_all(work).with_context(|| format!("cannot create {}", work.display()))?;
+    let signature = work.join("signature.der");
+    let grafted = work.join("grafted");
+    for path in [&signature, &grafted] {
+        let _ = fs::remove_file(path);
+    }
+    let output = ToolCommand::new("osslsigncode")
+        .arg("extract-signature")
+        .arg("-in")
+        .arg(signed)
+        .arg("-out")
+        .arg(&signature)
+        .output()?;
+    if !signature.is_file() {
+        bail!(
+            "cannot extract the signature of {}: {}",
+            signed.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    // attach-signature also verifies the result, which fails without the signer's CA: whether
+    // it wrote the file is what counts, and the caller checks the digest.
+    let output = ToolCommand::new("osslsigncode")
+        .arg("attach-signature")
+        .arg("-sigin")
+        .arg(&signature)
+        .arg("-in")
+        .arg(file)
+        .arg("-out")
+        .arg(&grafted)
+        .output()?;
+    if !grafted.is_file() {
+        bail!(
+            "cannot attach the signature of {} to {}: {}",
+            signed.display(),
+            file.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    fs::rename(&grafted, file)
+        .with_context(|| format!("cannot replace {} with its grafted copy", file.display()))
+}
+
 /// Verifies `file`'s signature; the error carries osslsigncode's reason.
 fn verify(config: &SigningConfig, file: &Path) -> Result<()> {
     let output = osslsigncode_verify(config, file).output()?;

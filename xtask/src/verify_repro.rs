@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::checksum;
 use crate::command::ToolCommand;
+use crate::msi_diff;
 use crate::progress;
 use crate::workspace::Workspace;
 
@@ -65,7 +66,7 @@ pub fn first_difference(
 
 /// `git clone` of the committed tree at `commit`: uncommitted changes are deliberately not
 /// part of it, and both folders get the same commit even if another one lands meanwhile.
-fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
+pub fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
     ToolCommand::new("git")
         .args(["-c", "init.defaultBranch=main"])
         .args(["clone", "--quiet", "--no-hardlinks"])
@@ -86,7 +87,7 @@ fn clone(ws: &Workspace, into: &Path, commit: &str) -> Result<()> {
         .with_context(|| format!("cannot check out {commit} in {}", into.display()))
 }
 
-fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBuf> {
+pub fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBuf> {
     let dist = folder.join("dist");
     ToolCommand::new(&ws.cargo)
         .args(["xtask", "dist", "--no-setup", "--out-dir"])
@@ -98,6 +99,12 @@ fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<PathBu
         .with_context(|| format!("the build in {} failed", folder.display()))?;
     Ok(dist)
 }
+
+/// The packages verify-repro compares table by table as well as byte by byte.
+const PACKAGES: [&str; 2] = [
+    "x64/SsprWindowsLogon.PROD.msi",
+    "x86/SsprWindowsLogon.PROD.msi",
+];
 
 pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
     let ws = Workspace::locate();
@@ -117,16 +124,44 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
         clone(&ws, &folder.join("src"), &commit)?;
     }
     let mut trees = Vec::new();
-    for folder in &folders {
+    let mut dists = Vec::new();
+    let timestamped = dist_args.iter().any(|a| a == "--timestamp-url");
+    for (index, folder) in folders.iter().enumerate() {
+        // A timestamp is new on every signing: the second build grafts the first one's
+        // signatures instead, so its files must then be the first's byte for byte (a
+        // signature attached to other code gives other bytes).
+        let args = if timestamped && index == 1 {
+            let graft = root.join("graft");
+            crate::verify_release::prepare_graft(
+                &folders[0].join("dist"),
+                &["x64".to_owned(), "x86".to_owned()],
+                &graft,
+            )?;
+            vec!["--graft-signatures".into(), graft.into_os_string()]
+        } else {
+            dist_args.to_vec()
+        };
         let dist = progress::step(
             "Built",
             &format!("clean build in {}", folder.display()),
-            || build(&ws, folder, dist_args),
+            || build(&ws, folder, &args),
         )?;
         trees.push(tree_hashes(&dist)?);
+        dists.push(dist);
     }
     if let Some(difference) = first_difference(&trees[0], &trees[1]) {
         bail!("not reproducible: {difference}");
+    }
+    for msi in PACKAGES {
+        let differences = msi_diff::compare(
+            &msi_diff::read(&dists[0].join(msi))?,
+            &msi_diff::read(&dists[1].join(msi))?,
+        );
+        if !differences.is_empty() {
+            bail!(
+                "msi-diff finds {msi} different although its bytes are the same: {differences:?}"
+            );
+        }
     }
     progress::status(
         "Reproduced",
@@ -149,12 +184,23 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
             build(&ws, &folders[1], dist_args)
         })?;
         let mutated = tree_hashes(&dist)?;
-        for msi in [
-            "x64/SsprWindowsLogon.PROD.msi",
-            "x86/SsprWindowsLogon.PROD.msi",
-        ] {
+        for msi in PACKAGES {
             if trees[0].get(msi) == mutated.get(msi) {
                 bail!("changing one byte of {MUTATION_FILE} left {msi} unchanged: the comparison cannot see source changes");
+            }
+            // Table by table, the change must show where it is: in the payload's cabinet.
+            let differences = msi_diff::compare(
+                &msi_diff::read(&dists[0].join(msi))?,
+                &msi_diff::read(&dist.join(msi))?,
+            );
+            let cabinet = msi_diff::Difference::StreamContent {
+                stream: "payload.cab".to_owned(),
+            };
+            if !differences.contains(&cabinet) {
+                bail!("msi-diff does not name the changed payload of {msi}: {differences:?}");
+            }
+            for difference in &differences {
+                progress::status("Differs", &format!("{msi}: {difference}"));
             }
         }
         progress::status(

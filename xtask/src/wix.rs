@@ -10,7 +10,7 @@ use crate::version::ProductVersion;
 
 /// The product source; the `.wxi` files beside it are found through the include path.
 pub const PRODUCT_SOURCE: &str = "SsprWindowsLogon.wxs";
-/// The package file name (DESIGN section 2).
+/// The package file name (docs/design.md, "MSI identity and properties").
 pub const MSI_NAME: &str = "SsprWindowsLogon.PROD.msi";
 
 /// Which WiX compiler builds the MSI.

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// The credential provider filter, the DLL's second class.
-const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 
 fn package_path(arch: &str) -> PathBuf {
     let dist = std::env::var_os("SSPR_E2E_DIST")
@@ -60,12 +60,9 @@ fn set(items: &[String]) -> BTreeSet<String> {
 }
 
 fn registry_rows() -> BTreeSet<String> {
-    let provider = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
-    );
-    let filters = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
-    );
+    let provider = sspr_identity::PROVIDER_KEY;
+    let filters = sspr_identity::FILTER_KEY;
+    let settings = sspr_identity::SETTINGS_KEY;
     let event_source =
         "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
     set(&[
@@ -85,13 +82,14 @@ fn registry_rows() -> BTreeSet<String> {
         ),
         format!("2|{event_source}|TypesSupported|#7|ProviderRegistration"),
         "2|SOFTWARE\\Microsoft\\Internet Explorer\\Main\\FeatureControl\\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),
+        format!("2|{settings}|PortalUrl|[PORTALURL]|Settings"),
+        format!("2|{settings}|LinkText|[LINKTEXT]|Settings"),
+        format!("2|{settings}|Disabled|#[DISABLED]|Settings"),
     ])
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn registry_rows_are_exact_in_both_packages() {
     for arch in ["x64", "x86"] {
         let mut package = open(arch);
@@ -105,6 +103,7 @@ fn registry_rows_are_exact_in_both_packages() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn summary_template_names_the_platform() {
     assert_eq!(open("x64").summary_info().arch(), Some("x64"));
     assert_eq!(open("x86").summary_info().arch(), Some("Intel"));
@@ -120,6 +119,7 @@ fn summary_template_names_the_platform() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn components_are_64_bit_exactly_in_the_x64_package() {
     let x64 = set(&[
         "CredentialProviderDll|{B52DDFF6-0978-4838-82E5-ED99E4841A67}|INSTALLFOLDER|256||SsprCredentialProviderDll".into(),
@@ -152,6 +152,7 @@ fn components_are_64_bit_exactly_in_the_x64_package() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn files_are_the_three_binaries() {
     for arch in ["x64", "x86"] {
         let mut package = open(arch);
@@ -181,10 +182,11 @@ fn files_are_the_three_binaries() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn properties_are_exact() {
     let upgrade_codes = [
-        ("x64", "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}"),
-        ("x86", "{9B2E6A41-3C7F-4D18-B5E2-7A0C9F4D6E25}"),
+        ("x64", sspr_identity::Arch::X64.upgrade_code()),
+        ("x86", sspr_identity::Arch::X86.upgrade_code()),
     ];
     let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
         .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");
@@ -218,6 +220,7 @@ fn properties_are_exact() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn launch_conditions_are_exact() {
     let common = [
         "NOT WIX_DOWNGRADE_DETECTED|A newer version of SsprWindowsLogon is already installed. Uninstall it first to install this older version.",
@@ -225,10 +228,17 @@ fn launch_conditions_are_exact() {
         "Installed OR ENABLELOGGING = \"0\" OR ENABLELOGGING = \"1\"|ENABLELOGGING must be 0 or 1.",
         "Installed OR DISABLED = \"0\" OR DISABLED = \"1\"|DISABLED must be 0 or 1.",
     ];
+    let folder = |property: &str| {
+        format!(
+            "Installed OR NOT INSTALLFOLDER OR (INSTALLFOLDER ~<< {property} AND NOT INSTALLFOLDER >< \"..\")|INSTALLFOLDER must be a folder under [{property}] (without ..): LogonUI runs SsprWindowsLogon's code as SYSTEM from it, so only administrators may be able to write there."
+        )
+    };
     let mut x64: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x64.push(folder("ProgramFiles64Folder"));
     x64.push("Installed OR VersionNT64 > 601 OR (VersionNT64 = 601 AND ServicePackLevel >= 1)|This SsprWindowsLogon package is for 64-bit Windows 7 SP1 or later.".into());
     x64.push("Installed OR (Msix64 AND NOT Arm64)|This is the x64 package and this Windows runs on an ARM64 processor, where LogonUI never loads an x64 credential provider. SsprWindowsLogon does not support ARM64 Windows.".into());
     let mut x86: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    x86.push(folder("ProgramFilesFolder"));
     x86.push("Installed OR VersionNT > 601 OR (VersionNT = 601 AND ServicePackLevel >= 1)|This SsprWindowsLogon package is for 32-bit Windows 7 SP1 or later.".into());
     x86.push("Installed OR NOT Arm64|This is the x86 package and this Windows runs on an ARM64 processor, where LogonUI never loads an x86 credential provider. SsprWindowsLogon does not support ARM64 Windows.".into());
     x86.push("Installed OR NOT VersionNT64|This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.".into());

@@ -37,7 +37,7 @@ fn prefix(name: &str) -> anyhow::Result<(WinePrefix, String, String)> {
 
 /// Runs the owner with `owner_args`, the window probe with `probe_args`; returns the combined
 /// report (both print `key=value` lines) and the raw output.
-fn run(
+pub(crate) fn run(
     name: &str,
     owner_args: &[&str],
     probe_args: &[&str],
@@ -57,7 +57,7 @@ fn run(
     Ok((ProbeReport::parse(&finished.stdout), text))
 }
 
-fn expect(report: &ProbeReport, text: &str, pairs: &[(&str, &str)]) -> TestResult {
+pub(crate) fn expect(report: &ProbeReport, text: &str, pairs: &[(&str, &str)]) -> TestResult {
     for (key, value) in pairs {
         let found = report
             .get(key)

@@ -1,0 +1,211 @@
+//! The SBOM in each release zip lists exactly the crates `cargo tree` resolves for the payload
+//! packages of that zip's target, built as `cargo xtask dist` builds them (the DLL in its own
+//! invocation, the two programs together), and is the same file `dist` publishes beside the zip
+//! and lists in `SHA256SUMS` and the manifest.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test`"))
+}
+
+fn current_dist() -> PathBuf {
+    PathBuf::from(env("SSPR_E2E_DIST")).join("current")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+const ARCHES: [(&str, &str); 2] = [
+    ("x64", "x86_64-win7-windows-gnu"),
+    ("x86", "i686-win7-windows-gnu"),
+];
+
+/// The invocations `dist` builds the payload with.
+const BUILDS: [&[&str]; 2] = [
+    &["sspr-credential-provider"],
+    &["sspr-reset-host", "sspr-diag"],
+];
+
+/// `name version` of every crate in plain `cargo tree` output (tree drawing, `(*)`,
+/// `(proc-macro)` and path suffixes removed).
+fn cargo_tree_crates(target: &str, packages: &[&str]) -> BTreeSet<String> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
+        .args(["tree", "--locked", "-e", "normal", "--target", target])
+        .current_dir(workspace_root());
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    let output = command.output().expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let start = line.find(|c: char| c.is_ascii_alphanumeric())?;
+            let mut words = line[start..].split(' ');
+            let name = words.next()?;
+            let version = words.next()?.strip_prefix('v')?;
+            Some(format!("{name} {version}"))
+        })
+        .collect()
+}
+
+fn zip_sbom(arch: &str) -> (Vec<u8>, serde_json::Value) {
+    let version = env("SSPR_E2E_VERSION_CURRENT");
+    let path = current_dist().join(format!("SsprWindowsLogon-{version}-{arch}.zip"));
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut entry = archive
+        .by_name(&format!("SsprWindowsLogon-{version}-{arch}/sbom.cdx.json"))
+        .unwrap_or_else(|e| panic!("{} has no SBOM: {e}", path.display()));
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).unwrap();
+    let value = serde_json::from_slice(&bytes).unwrap();
+    (bytes, value)
+}
+
+fn components(sbom: &serde_json::Value) -> &Vec<serde_json::Value> {
+    sbom["components"].as_array().expect("components")
+}
+
+/// `name version` of every cargo crate in the SBOM, optionally only those in `binary`.
+fn sbom_crates(sbom: &serde_json::Value, binary: Option<&str>) -> BTreeSet<String> {
+    components(sbom)
+        .iter()
+        .filter(|c| {
+            c["purl"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("pkg:cargo/"))
+        })
+        .filter(|c| {
+            binary.is_none_or(|binary| {
+                c["properties"].as_array().unwrap().iter().any(|p| {
+                    p["name"] == "ssprwindowslogon:in-binaries"
+                        && p["value"].as_str().unwrap().split(' ').any(|b| b == binary)
+                })
+            })
+        })
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_zip_sbom_lists_exactly_the_crates_cargo_tree_resolves_for_its_target() {
+    for (arch, target) in ARCHES {
+        let (_, sbom) = zip_sbom(arch);
+        let mut expected = BTreeSet::new();
+        for packages in BUILDS {
+            expected.extend(cargo_tree_crates(target, packages));
+        }
+        assert!(expected.len() > 20, "{arch}: {expected:?}");
+        assert_eq!(sbom_crates(&sbom, None), expected, "{arch}");
+        // The DLL's own list is its own build's graph.
+        assert_eq!(
+            sbom_crates(&sbom, Some("SsprCredentialProvider.dll")),
+            cargo_tree_crates(target, BUILDS[0]),
+            "{arch}"
+        );
+        assert_eq!(sbom["bomFormat"], "CycloneDX");
+        assert_eq!(sbom["specVersion"], "1.5");
+        let properties = sbom["metadata"]["component"]["properties"]
+            .as_array()
+            .unwrap();
+        assert!(
+            properties
+                .iter()
+                .any(|p| p["name"] == "ssprwindowslogon:arch" && p["value"] == arch),
+            "{arch}: {properties:?}"
+        );
+    }
+}
+
+#[test]
+fn every_registry_crate_carries_licence_checksum_and_source() {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap();
+    for (arch, _) in ARCHES {
+        let (_, sbom) = zip_sbom(arch);
+        for component in components(&sbom)
+            .iter()
+            .filter(|c| c["purl"].as_str().unwrap_or("").starts_with("pkg:cargo/"))
+        {
+            let name = component["name"].as_str().unwrap();
+            assert!(
+                component["licenses"][0]["expression"].is_string(),
+                "{arch} {name}: {component}"
+            );
+            let source = component["properties"][0]["value"].as_str().unwrap();
+            if source == "crates.io" {
+                let sum = component["hashes"][0]["content"].as_str().unwrap();
+                assert_eq!(component["hashes"][0]["alg"], "SHA-256");
+                assert!(
+                    lock.contains(&format!("checksum = \"{sum}\"")),
+                    "{arch} {name}: checksum {sum} is not Cargo.lock's"
+                );
+            } else {
+                assert!(
+                    source.starts_with("workspace:payload/"),
+                    "{arch} {name}: {source}"
+                );
+            }
+        }
+        let tools: Vec<&str> = sbom["metadata"]["tools"]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        let linker = if arch == "x64" { "x86_64" } else { "i686" };
+        assert_eq!(
+            tools,
+            [
+                "rustc".to_owned(),
+                "cargo".to_owned(),
+                format!("{linker}-w64-mingw32-gcc"),
+                format!("{linker}-w64-mingw32-ld"),
+                "wixl".to_owned()
+            ]
+        );
+    }
+}
+
+#[test]
+fn the_zip_sbom_is_the_published_one_and_is_checksummed() {
+    let version = env("SSPR_E2E_VERSION_CURRENT");
+    let sums = std::fs::read_to_string(current_dist().join("SHA256SUMS")).unwrap();
+    let manifest = std::fs::read_to_string(current_dist().join("dist-manifest.json")).unwrap();
+    for (arch, _) in ARCHES {
+        let name = format!("SsprWindowsLogon-{version}-{arch}.cdx.json");
+        let (bytes, _) = zip_sbom(arch);
+        assert_eq!(
+            std::fs::read(current_dist().join(&name)).unwrap(),
+            bytes,
+            "{name}"
+        );
+        assert!(
+            sums.lines().any(|l| l.ends_with(&format!("  {name}"))),
+            "{name} not in SHA256SUMS:\n{sums}"
+        );
+        assert!(
+            manifest.contains(&format!("\"path\": \"{name}\"")),
+            "{manifest}"
+        );
+    }
+}
