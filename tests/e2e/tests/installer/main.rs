@@ -55,6 +55,7 @@ macro_rules! trial {
                 )
             },
         )
+        .with_ignored_flag(true)
     };
 }
 
