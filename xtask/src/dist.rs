@@ -1064,6 +1064,35 @@ mod tests {
     }
 
     #[test]
+    fn grafting_plans_the_signing_steps_of_a_signed_build() {
+        let mut opts = options(vec![Arch::X64]);
+        opts.graft = Some("/release/graft".into());
+        let plan = plan(&ws(), &opts);
+        let kinds = kinds(&plan);
+        let packaging: Vec<&str> = kinds
+            .iter()
+            .skip_while(|k| *k != "SkipIfUpToDate")
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            packaging,
+            [
+                "SkipIfUpToDate",
+                "Sign",
+                "CompileMsi",
+                "Sign",
+                "VerifySignatures",
+                "CheckMsi",
+                "Archive",
+                "Manifest",
+                "Checksums",
+                "Publish",
+                "RecordRun"
+            ]
+        );
+    }
+
+    #[test]
     fn plan_publishes_the_fixed_names() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         let published: Vec<String> = published_files(&plan).collect();

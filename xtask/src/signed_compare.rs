@@ -418,6 +418,13 @@ mod tests {
         assert!(difference(&d.join("other.exe"), &d.join("b.exe"), &work)
             .unwrap()
             .is_some());
+        // What `dist --graft-signatures` does to a rebuilt binary: it becomes the signed one.
+        fs::copy(d.join("same.exe"), d.join("rebuilt.exe")).unwrap();
+        crate::sign::graft_signature(&d.join("a.exe"), &d.join("rebuilt.exe"), &work).unwrap();
+        assert_eq!(
+            fs::read(d.join("rebuilt.exe")).unwrap(),
+            fs::read(d.join("a.exe")).unwrap()
+        );
         assert_eq!(signature_digest_mismatch(&d.join("a.exe")).unwrap(), None);
         assert_eq!(
             signature_digest_mismatch(&d.join("same.exe")).unwrap(),
