@@ -495,9 +495,14 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     binaries.len()
                 );
                 progress::step("Audited", &what, || {
-                    binaries
-                        .iter()
-                        .try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
+                    binaries.iter().try_for_each(|(binary, exports)| {
+                        audit_binary(
+                            binary,
+                            exports,
+                            &allowed,
+                            payload::embeds_dependency_list(*arch),
+                        )
+                    })
                 })?;
             }
             Step::Stage { arch, dir, files } => {
@@ -681,7 +686,12 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     Ok(report)
 }
 
-fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports) -> Result<()> {
+fn audit_binary(
+    binary: &Path,
+    exports: &[&str],
+    allowed: &imports::Win7Imports,
+    auditable: bool,
+) -> Result<()> {
     imports::audit_file(binary, allowed)?;
     let bytes = fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
     let found = imports::read_exports(&bytes)?;
@@ -693,13 +703,14 @@ fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports)
     }
     let pe = goblin::pe::PE::parse(&bytes)
         .with_context(|| format!("{} is not a PE image", binary.display()))?;
-    if !pe
-        .sections
-        .iter()
-        .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
+    if auditable
+        && !pe
+            .sections
+            .iter()
+            .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
     {
         bail!(
-            "{} has no {AUDITABLE_SECTION} section: it was not built by `cargo auditable build` (cargo-auditable {})",
+            "{} has no {AUDITABLE_SECTION} section: it was not built by `cargo auditable build` ({})",
             binary.display(),
             setup::CARGO_AUDITABLE
         );

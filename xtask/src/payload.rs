@@ -52,6 +52,16 @@ pub fn build_groups<'a>(packages: &[&'a str]) -> Vec<Vec<&'a str>> {
     [dll, rest].into_iter().filter(|g| !g.is_empty()).collect()
 }
 
+/// Whether `arch`'s binaries carry cargo-auditable's dependency list. Not x86: for
+/// `i686-*-windows-gnu` cargo-auditable 0.7.7 keeps its data alive with
+/// `-Wl,-u,AUDITABLE_VERSION_INFO`, but its COFF i386 object names the symbol
+/// `_AUDITABLE_VERSION_INFO` (checked with `i686-w64-mingw32-nm` on its `*_audit_data.o`), so the
+/// linker drops the unreferenced `.dep-v0` section. (Its MSVC path adds the underscore; the GNU
+/// path does not.)
+pub fn embeds_dependency_list(arch: Arch) -> bool {
+    arch == Arch::X64
+}
+
 /// Where cargo leaves release binaries for `arch`.
 pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
     target_dir.join(arch.rust_target()).join("release")
