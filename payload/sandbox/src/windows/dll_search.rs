@@ -66,7 +66,8 @@ pub fn load_system_library(name: &str) -> windows_core::Result<HMODULE> {
 // is not a KnownDLL on Windows 7: Windows would look for it in the binary's own folder first.
 // Defining both symbols of the import here (its address slot `__imp_GetUserProfileDirectoryW`
 // and its thunk `GetUserProfileDirectoryW`, which std calls) satisfies the references before the
-// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever happens, loads it from System32 by full path.
+// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever
+// happens, loads it from System32 by full path.
 // (An assembler definition rather than a `#[no_mangle]` static, which a cdylib would export.)
 #[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
 std::arch::global_asm!(
