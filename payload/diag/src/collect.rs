@@ -326,6 +326,44 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
     }
 
+    /// The logs copied add up to 32 MiB at most: a file that would pass the limit is left out
+    /// and named, a smaller later one still fits, and a file that grew since it was listed is
+    /// cut at what is left of the limit.
+    #[test]
+    fn logs_are_capped_at_32_mib() {
+        const MIB: usize = 1024 * 1024;
+        assert_eq!(MAX_LOG_BYTES, 32 * MIB as u64);
+        let logs = r"C:\ProgramData\SsprWindowsLogon\logs";
+        let entry = |name: &str, size: usize| DirEntry {
+            name: name.into(),
+            size: size as u64,
+            is_dir: false,
+        };
+        let machine = FakeMachine::windows7()
+            .with_dir(
+                logs,
+                vec![
+                    entry("a.log", 20 * MIB),
+                    entry("b.log", 13 * MIB),
+                    // Listed at 12 MiB, 13 MiB by the time it is read.
+                    entry("c.log", 12 * MIB),
+                ],
+            )
+            .with_file(&format!("{logs}\\a.log"), vec![b'a'; 20 * MIB])
+            .with_file(&format!("{logs}\\b.log"), vec![b'b'; 13 * MIB])
+            .with_file(&format!("{logs}\\c.log"), vec![b'c'; 13 * MIB]);
+        let dir = temp_dir("cap");
+        let collected = collect(&machine, &report(&machine), &dir).unwrap();
+        assert!(collected
+            .skipped
+            .contains(&"log file b.log: over the 32 MiB limit for logs".to_owned()));
+        let size = |name: &str| std::fs::metadata(dir.join("logs").join(name)).map(|m| m.len());
+        assert_eq!(size("a.log").unwrap(), 20 * MIB as u64);
+        assert!(size("b.log").is_err());
+        assert_eq!(size("c.log").unwrap(), 12 * MIB as u64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn an_existing_folder_is_refused_and_left_untouched() {
         let machine = FakeMachine::windows7();
