@@ -1089,11 +1089,13 @@ mod tests {
             packaging,
             [
                 "SkipIfUpToDate",
+                "PolicyDefinitions",
                 "Sign",
                 "CompileMsi",
                 "Sign",
                 "VerifySignatures",
                 "CheckMsi",
+                "ValidateMsi",
                 "Archive",
                 "Manifest",
                 "Checksums",

@@ -53,7 +53,7 @@ fn validate(msi: &Path) -> (i32, Vec<serde_json::Value>) {
 }
 
 #[test]
-#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn shipped_packages_pass_with_only_allow_listed_warnings() {
     for arch in ["x64", "x86"] {
         let (code, findings) = validate(&shipped(arch));
@@ -212,7 +212,7 @@ fn fixture(dir: &Path, name: &str, arch: &str, sql: &[&str]) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn each_rule_catches_its_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let mut missed = Vec::new();
@@ -248,7 +248,7 @@ fn each_rule_catches_its_fixture() {
 /// ICE06 needs a column gone from a table: the table exported, the column cut, the table
 /// dropped and imported again (msiinfo and msibuild).
 #[test]
-#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn a_column_missing_from_its_table_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     // The Media table again, without its VolumeLabel column (the fifth).
@@ -291,7 +291,7 @@ fn a_column_missing_from_its_table_is_caught() {
 }
 
 #[test]
-#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn every_rule_has_a_fixture() {
     let output = Command::new(variable("SSPR_E2E_XTASK"))
         .args(["validate-msi", "--list"])

@@ -10,7 +10,8 @@
 //! - the provider's log folder (`%ProgramData%\SsprWindowsLogon\logs`) goes on uninstall.
 //!
 //! Run by `cargo xtask test` like the installer suite (same `SSPR_E2E_*` variables), with the
-//! same harness so the run removes its Wine templates after the last test.
+//! same harness so the run removes its Wine templates after the last test. Like every
+//! end-to-end test, ignored unless `--include-ignored` (or `--ignored`) is given.
 
 #[allow(dead_code)]
 #[path = "installer/common.rs"]
@@ -197,6 +198,12 @@ macro_rules! trial {
 fn main() -> ExitCode {
     let mut arguments = Arguments::from_args();
     arguments.test_threads = arguments.test_threads.or(Some(2));
+    if !arguments.ignored && !arguments.include_ignored && !arguments.list {
+        println!(
+            "sspr-e2e: every upgrade-safety trial is ignored: needs the MSIs, the COM probe and \
+             Wine that cargo xtask test provides: run cargo xtask test"
+        );
+    }
     let conclusion = libtest_mimic::run(
         &arguments,
         vec![
