@@ -24,6 +24,15 @@ fn main() {
     // which is most of the DLL's load time at the sign-in screen (README, Benchmarks). The
     // padding (tens of KB) compresses away in the MSI.
     println!("cargo:rustc-link-arg-cdylib={FILE_ALIGNMENT}");
+    // On request, the linker's map of where each input section went (function by function, as
+    // LTO leaves them): how the DLL's size was measured (README, Benchmarks). Never in dist.
+    println!("cargo:rerun-if-env-changed=SSPR_LINK_MAP");
+    if let Some(map) = env::var_os("SSPR_LINK_MAP") {
+        println!(
+            "cargo:rustc-link-arg-cdylib=-Wl,-Map={}",
+            Path::new(&map).display()
+        );
+    }
     if let Err(message) = compile_resources() {
         // A DLL without its message table still logs, but Event Viewer would show "the
         // description cannot be found": better no DLL than a silently worse one.

@@ -50,26 +50,16 @@ fn zip_time(epoch: u64) -> Result<DateTime> {
     })
 }
 
-/// UTC calendar fields of a Unix time (Howard Hinnant's days-from-civil, inverted).
+/// UTC calendar fields of a Unix time, as the zip crate takes them.
 pub fn civil_from_epoch(epoch: u64) -> (u16, u8, u8, u8, u8, u8) {
-    let days = (epoch / 86_400) as i64;
-    let secs = epoch % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    let c = sspr_utc::Civil::from_unix(epoch);
     (
-        year,
-        month,
-        day,
-        (secs / 3600) as u8,
-        (secs / 60 % 60) as u8,
-        (secs % 60) as u8,
+        u16::try_from(c.year).unwrap_or(u16::MAX),
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
     )
 }
 

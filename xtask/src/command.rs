@@ -71,7 +71,8 @@ impl ToolCommand {
             .collect()
     }
 
-    fn to_command(&self) -> Command {
+    /// The `std::process::Command` this describes (for callers that need its pipes).
+    pub fn to_command(&self) -> Command {
         let mut command = Command::new(&self.program);
         command.args(&self.args);
         for (key, value) in &self.env {
@@ -100,6 +101,15 @@ impl ToolCommand {
         self.to_command()
             .output()
             .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))
+    }
+
+    /// Runs capturing output: its trimmed stdout if it started and succeeded, else `None`.
+    pub fn stdout_if_success(&self) -> Option<String> {
+        let output = self.output().ok()?;
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
     }
 
     /// Runs capturing output; its stdout as text if it exits 0, else an error with its stderr.

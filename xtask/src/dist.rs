@@ -21,13 +21,16 @@ use crate::fsutil::{self, ScratchDir};
 use crate::imports;
 use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
 use crate::msi_check;
+use crate::msi_fixup;
 use crate::payload::{self, PAYLOAD};
+use crate::policy_definitions;
 use crate::progress;
 use crate::repro;
 use crate::sbom;
 use crate::setup;
 use crate::sign::{self, SigningConfig};
 use crate::signed_compare;
+use crate::validate;
 use crate::version::ProductVersion;
 use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
@@ -47,6 +50,8 @@ pub struct DistOptions {
     pub backend: Backend,
     /// `None`: an unsigned build (the manifest says so).
     pub signing: Option<SigningConfig>,
+    /// The Add/Remove Programs help link (ARPHELPLINK); none unless the release names one.
+    pub help_url: Option<String>,
     /// Instead of signing, attach the signatures of an existing signed build (`--graft-signatures`,
     /// see [`Signer::graft`]): a rebuild then has to match it byte for byte.
     pub graft: Option<PathBuf>,
@@ -93,6 +98,16 @@ pub enum Step {
     CheckMsi {
         arch: Arch,
         msi: PathBuf,
+    },
+    /// The ICE rules and the project's own (`cargo xtask validate-msi`): an error fails the build.
+    ValidateMsi {
+        arch: Arch,
+        msi: PathBuf,
+    },
+    /// Check the administrative templates and copy them into the scratch folder
+    /// (`PolicyDefinitions/...`, published beside the MSIs).
+    PolicyDefinitions {
+        files: Vec<(String, PathBuf)>,
     },
     Archive {
         arch: Arch,
@@ -197,6 +212,11 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
     steps.push(Step::SkipIfUpToDate {
         record: record.clone(),
     });
+    let policy_files = policy_definitions::files(&ws.root);
+    steps.push(Step::PolicyDefinitions {
+        files: policy_files.clone(),
+    });
+    published.extend(policy_files.iter().map(|(rel, _)| rel.clone()));
     for &arch in &options.arches {
         let stage_dir = stage_dir(arch);
         let signable: Vec<PathBuf> = PAYLOAD
@@ -213,7 +233,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
         }
         let msi = scratch.join(msi_relpath(arch));
         let command = match options.backend {
-            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi),
+            Backend::Wixl => wix::wixl(&ws.wix_dir(), &stage_dir, arch, options.version, &msi)
+                .with_help_url(options.backend, options.help_url.as_deref()),
             Backend::Wix => wix::cargo_wix(
                 &ws.cargo,
                 &ws.root,
@@ -222,7 +243,8 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                 arch,
                 options.version,
                 &msi,
-            ),
+            )
+            .with_help_url(options.backend, options.help_url.as_deref()),
         };
         steps.push(Step::CompileMsi {
             arch,
@@ -242,6 +264,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
             arch,
             msi: msi.clone(),
         });
+        steps.push(Step::ValidateMsi {
+            arch,
+            msi: msi.clone(),
+        });
         let zip = zip_name(options.version, arch);
         steps.push(Step::Archive {
             arch,
@@ -255,7 +281,10 @@ fn plan_in(ws: &Workspace, options: &DistOptions, scratch_name: String) -> DistP
                     sbom::SBOM_IN_ZIP.to_owned(),
                     scratch.join(sbom::sbom_name(options.version, arch)),
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(policy_files.iter().cloned())
+            .collect(),
         });
         published.push(msi_relpath(arch));
         published.push(zip);
@@ -317,12 +346,25 @@ impl Step {
                     msi.display()
                 )
             }
+            Step::ValidateMsi { arch, msi } => format!(
+                "validate MSI ({arch}): ICE rules and SSPR rules, warnings checked against {}: {}",
+                validate::allow::ALLOW_FILE,
+                msi.display()
+            ),
             Step::Archive {
                 arch, zip, entries, ..
             } => format!(
                 "zip ({arch}) {}: {}",
                 zip.display(),
                 entries
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Step::PolicyDefinitions { files } => format!(
+                "check the administrative templates, copy {}",
+                files
                     .iter()
                     .map(|(n, _)| n.as_str())
                     .collect::<Vec<_>>()
@@ -507,6 +549,10 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
             } => {
                 progress::step("Compiled", &msi_relpath(*arch), || {
                     compile_msi(command, output)?;
+                    if plan.backend == Backend::Wixl {
+                        let stage = command.cwd.as_deref().context("wixl runs in the stage")?;
+                        msi_fixup::apply(output, stage, &ws.wix_dir())?;
+                    }
                     repro::pin_package(output, epoch).map(drop)
                 })?;
             }
@@ -514,6 +560,13 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                 let shipped: Vec<&str> = PAYLOAD.iter().map(|p| p.shipped_name).collect();
                 progress::step("Checked", &format!("{} tables", msi_relpath(*arch)), || {
                     msi_check::check(msi, *arch, &shipped)
+                })?;
+            }
+            Step::ValidateMsi { arch, msi } => {
+                let allow =
+                    validate::allow::AllowList::load(&ws.root.join(validate::allow::ALLOW_FILE))?;
+                progress::step("Validated", &msi_relpath(*arch), || {
+                    validate::check_for_dist(msi, &allow, &ws.wix_dir())
                 })?;
             }
             Step::Archive {
@@ -528,6 +581,11 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     .collect();
                 progress::step("Zipped", &format!("{arch}"), || {
                     crate::archive::write_zip(zip, folder, &entries, epoch)
+                })?;
+            }
+            Step::PolicyDefinitions { files } => {
+                progress::step("Checked", "administrative templates", || {
+                    policy_definitions::stage(&ws.root, scratch.path(), files)
                 })?;
             }
             Step::Manifest { path } => {
@@ -878,6 +936,14 @@ fn build_manifest(
             payload,
         });
     }
+    let mut policy_definitions = Vec::new();
+    for step in &plan.steps {
+        if let Step::PolicyDefinitions { files } = step {
+            for (rel, _) in files {
+                policy_definitions.push(file_record(&scratch.join(rel), rel.clone(), certificate)?);
+            }
+        }
+    }
     let backend = backend_version(ws, plan.backend);
     Ok(DistManifest {
         name: "SsprWindowsLogon",
@@ -891,6 +957,7 @@ fn build_manifest(
         signed: certificate.is_some(),
         certificate_sha256: certificate.map(|c| c.sha256.clone()),
         arches,
+        policy_definitions,
     })
 }
 
@@ -955,6 +1022,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            help_url: None,
             graft: None,
         }
     }
@@ -983,13 +1051,13 @@ mod tests {
             "Stage",
             "Sbom",
         ];
-        let packaging = ["CompileMsi", "CheckMsi", "Archive"];
+        let packaging = ["CompileMsi", "CheckMsi", "ValidateMsi", "Archive"];
         let mut expected: Vec<&str> = cargo_side
             .iter()
             .chain(cargo_side.iter())
             .copied()
             .collect();
-        expected.push("SkipIfUpToDate");
+        expected.extend(["SkipIfUpToDate", "PolicyDefinitions"]);
         expected.extend(packaging.iter().chain(packaging.iter()));
         expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
@@ -1010,11 +1078,13 @@ mod tests {
             packaging,
             [
                 "SkipIfUpToDate",
+                "PolicyDefinitions",
                 "Sign",
                 "CompileMsi",
                 "Sign",
                 "VerifySignatures",
                 "CheckMsi",
+                "ValidateMsi",
                 "Archive",
                 "Manifest",
                 "Checksums",
@@ -1031,6 +1101,9 @@ mod tests {
         assert_eq!(
             published,
             [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
                 "x64/SsprWindowsLogon.PROD.msi",
                 "SsprWindowsLogon-0.3.0-x64.zip",
                 "SsprWindowsLogon-0.3.0-x64.cdx.json",
@@ -1040,6 +1113,31 @@ mod tests {
                 "dist-manifest.json",
                 "SHA256SUMS",
             ]
+        );
+    }
+
+    #[test]
+    fn zips_carry_the_policy_definitions_in_the_central_store_layout() {
+        let plan = plan(&ws(), &options(vec![Arch::X64]));
+        let Some(Step::Archive { entries, .. }) = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::Archive { .. }))
+        else {
+            panic!("no archive step");
+        };
+        let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names[names.len() - 3..],
+            [
+                "PolicyDefinitions/SsprWindowsLogon.admx",
+                "PolicyDefinitions/en-US/SsprWindowsLogon.adml",
+                "PolicyDefinitions/de-DE/SsprWindowsLogon.adml",
+            ]
+        );
+        assert_eq!(
+            entries[names.len() - 1].1,
+            PathBuf::from("/src/admx/de-DE/SsprWindowsLogon.adml")
         );
     }
 

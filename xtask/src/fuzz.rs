@@ -197,14 +197,9 @@ fn cxx_compiler() -> Prerequisite {
 }
 
 fn installed_version(paths: &FuzzPaths) -> Option<String> {
-    let output = ToolCommand::new(paths.cargo_fuzz())
+    ToolCommand::new(paths.cargo_fuzz())
         .arg("--version")
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .stdout_if_success()
 }
 
 /// Installs the pinned cargo-fuzz unless it is there already, saying what it installs.

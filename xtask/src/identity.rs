@@ -10,13 +10,9 @@ use sha2::{Digest, Sha256};
 use crate::arch::Arch;
 use crate::version::ProductVersion;
 
-/// The UpgradeCode of each arch's package. Never change these: installed copies would no longer
-/// be upgraded.
+/// The UpgradeCode of each arch's package (kept in `sspr-identity`).
 pub fn upgrade_code(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X64 => "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}",
-        Arch::X86 => "{9B2E6A41-3C7F-4D18-B5E2-7A0C9F4D6E25}",
-    }
+    arch.upgrade_code()
 }
 
 /// The ProductCode of `version` for `arch`: a name-based GUID (RFC 9562 version 8) over SHA-256.
@@ -41,15 +37,7 @@ pub fn product_code(arch: Arch, version: ProductVersion) -> String {
 
 /// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}`, upper case, as MSI tables write GUIDs.
 pub fn format_guid(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-    format!(
-        "{{{}-{}-{}-{}-{}}}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    sspr_identity::format_guid(u128::from_be_bytes(*bytes))
 }
 
 #[cfg(test)]

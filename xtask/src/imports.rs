@@ -1,7 +1,7 @@
 //! Import audit: every payload binary may import only DLLs and functions Windows 7 SP1 provides.
 //!
 //! A missing import stops a DLL or EXE from loading at all, and Wine, which has the newer exports,
-//! hides the problem (DESIGN section 3). So `cargo xtask dist` reads each binary's import table and
+//! hides the problem (docs/design.md, "Windows 7 targets and the import audit"). So `cargo xtask dist` reads each binary's import table and
 //! checks it against the tracked allowlist `xtask/win7-imports.txt`; anything not listed fails.
 //! The integration tests include this file by path, so it uses only std, anyhow and goblin.
 
@@ -378,7 +378,7 @@ mod tests {
         Ok(())
     }
 
-    /// The gaps DESIGN section 3 names must never be papered over by an edit to the list.
+    /// The gaps docs/design.md names ("Windows 7 targets and the import audit") must never be papered over by an edit to the list.
     #[test]
     fn tracked_list_has_nothing_windows_7_lacks() -> anyhow::Result<()> {
         let list = Win7Imports::tracked()?;

@@ -14,7 +14,10 @@ mod identity;
 mod imports;
 mod manifest;
 mod msi_check;
+mod msi_diff;
+mod msi_fixup;
 mod payload;
+mod policy_definitions;
 mod progress;
 mod repro;
 mod sbom;
@@ -23,9 +26,12 @@ mod sign;
 mod signed_compare;
 mod test_keys;
 mod test_suite;
+mod test_tally;
+mod validate;
 mod verify_release;
 mod verify_repro;
 mod version;
+mod windows_clippy;
 mod wix;
 mod workspace;
 
@@ -63,6 +69,43 @@ enum Task {
     Deny(DenyArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
+    /// Clippy with -D warnings for both Windows 7 targets over every crate built for Windows.
+    ClippyWindows,
+    /// Run the ICE rules (Orca's validation, on Linux) and the project's own on MSIs.
+    ValidateMsi(ValidateMsiArgs),
+    /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
+    MsiDiff(MsiDiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateMsiArgs {
+    /// The MSIs to validate.
+    paths: Vec<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The allow-list of accepted warnings (default: xtask/ice-allow.txt of the workspace).
+    #[arg(long)]
+    allow: Option<PathBuf>,
+    /// WiX sources to compare Feature attributes with (default: the workspace's wix/;
+    /// `--no-sources` skips that rule, for packages built from other sources).
+    #[arg(long)]
+    sources: Option<PathBuf>,
+    /// Skip rule SSPR02 (Feature attributes as the sources author them).
+    #[arg(long, conflicts_with = "sources")]
+    no_sources: bool,
+    /// List the rules and what each checks, then exit.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct MsiDiffArgs {
+    a: PathBuf,
+    b: PathBuf,
+    /// Accepted differences, one `subject  reason` per line (e.g. xtask/msi-diff-wix.txt).
+    #[arg(long)]
+    allow: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +174,9 @@ struct DistArgs {
     /// The WiX compiler: wixl (Linux) or the WiX Toolset via cargo-wix (Windows).
     #[arg(long, value_enum, default_value = "wixl")]
     backend: Backend,
+    /// The help link Add/Remove Programs shows (ARPHELPLINK); none unless given.
+    #[arg(long)]
+    help_url: Option<String>,
     #[command(flatten)]
     signing: sign::SigningArgs,
     /// Instead of signing, attach the signatures of this signed build (a dist folder with each
@@ -174,12 +220,51 @@ fn main() -> ExitCode {
             },
         )
         .map(drop),
+        Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
+        Task::ValidateMsi(args) => return validate_msi(args),
+        Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn validate_msi(args: ValidateMsiArgs) -> ExitCode {
+    if args.list {
+        print!("{}", validate::rule_list());
+        return ExitCode::SUCCESS;
+    }
+    let ws = Workspace::locate();
+    let options = validate::CliOptions {
+        paths: args.paths,
+        json: args.json,
+        allow: args
+            .allow
+            .unwrap_or_else(|| ws.root.join(validate::allow::ALLOW_FILE)),
+        sources: if args.no_sources {
+            None
+        } else {
+            Some(args.sources.unwrap_or_else(|| ws.wix_dir()))
+        },
+    };
+    match validate::run_cli(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            // 2: the validator could not run, as opposed to 1: the package has errors.
+            ExitCode::from(2)
         }
     }
 }
@@ -205,6 +290,7 @@ fn dist_options(args: DistArgs) -> anyhow::Result<dist::DistOptions> {
         setup: !args.no_setup,
         backend: args.backend,
         signing: args.signing.into_config()?,
+        help_url: args.help_url,
         graft: args.graft_signatures,
     })
 }

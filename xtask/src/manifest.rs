@@ -17,6 +17,8 @@ pub struct DistManifest {
     /// SHA-256 of the signing certificate (DER), when signed.
     pub certificate_sha256: Option<String>,
     pub arches: Vec<ArchArtifacts>,
+    /// The administrative templates (`PolicyDefinitions/...`), beside the MSIs and in each zip.
+    pub policy_definitions: Vec<FileRecord>,
 }
 
 #[derive(Debug, Serialize)]
@@ -27,6 +29,7 @@ pub struct Toolchain {
 
 #[derive(Debug, Serialize)]
 pub struct ArchArtifacts {
+    #[serde(serialize_with = "crate::arch::serialize_name")]
     pub arch: Arch,
     /// The MSI and the zip, paths relative to the dist folder.
     pub artifacts: Vec<FileRecord>,
@@ -80,11 +83,22 @@ mod tests {
                 }],
                 payload: vec![],
             }],
+            policy_definitions: vec![FileRecord {
+                path: "PolicyDefinitions/SsprWindowsLogon.admx".into(),
+                size: 5,
+                sha256: "aa".into(),
+                signed: false,
+                certificate_sha256: None,
+            }],
         };
         let value: serde_json::Value = serde_json::from_str(&manifest.to_json()).unwrap();
         assert_eq!(value["arches"][0]["arch"], "x64");
         assert_eq!(value["arches"][0]["artifacts"][0]["size"], 3);
         assert_eq!(value["signed"], false);
         assert_eq!(value["toolchain"]["wix_backend"], "wixl 0.101");
+        assert_eq!(
+            value["policy_definitions"][0]["path"],
+            "PolicyDefinitions/SsprWindowsLogon.admx"
+        );
     }
 }

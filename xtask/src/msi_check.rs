@@ -1,5 +1,5 @@
 //! Opening a built MSI and checking it before it is accepted: wixl can drop an attribute or a
-//! row and still exit 0 (DESIGN section 4), so the tables are read back and compared with what
+//! row and still exit 0 (docs/design.md, "wixl: the subset we use"), so the tables are read back and compared with what
 //! the sources mean.
 
 use std::collections::BTreeSet;
@@ -10,13 +10,13 @@ use anyhow::{bail, Context, Result};
 use crate::arch::Arch;
 use crate::command::ToolCommand;
 
-pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// Registry table `Root` values.
 pub const HKCR: i32 = 0;
 pub const HKLM: i32 = 2;
 /// `msidbComponentAttributes64bit`.
 pub const COMPONENT_64BIT: i32 = 256;
-/// The public properties the installer remembers (DESIGN section 2, plus the kill switch).
+/// The public properties the installer remembers (docs/design.md, "MSI identity and properties").
 pub const PUBLIC_PROPERTIES: [&str; 4] = ["ENABLELOGGING", "PORTALURL", "LINKTEXT", "DISABLED"];
 
 /// One row of the Registry table, without its generated primary key.
@@ -39,25 +39,20 @@ fn row(root: i32, key: &str, name: Option<&str>, value: &str, component: &str) -
     }
 }
 
-/// The registration rows of DESIGN section 2, exactly as the Registry table must hold them, plus
+/// The registration rows of docs/design.md, "MSI identity and properties", exactly as the Registry table must hold them, plus
 /// the credential provider filter (its class and its `Credential Provider Filters` entry) and the
 /// event log source the provider reports under.
 pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
-    // The filter's class id (sspr_credential_provider::FILTER_CLSID).
-    const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+    const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
     let clsid_key = format!("CLSID\\{CLSID}");
     let inproc_key = format!("{clsid_key}\\InprocServer32");
-    let provider_key = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
-    );
+    let provider_key = sspr_identity::PROVIDER_KEY;
     let filter_clsid_key = format!("CLSID\\{FILTER_CLSID}");
     let filter_inproc_key = format!("{filter_clsid_key}\\InprocServer32");
-    let filter_key = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
-    );
+    let filter_key = sspr_identity::FILTER_KEY;
     let event_source_key =
         "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
-    let settings_key = "SOFTWARE\\SsprWindowsLogon";
+    let settings_key = sspr_identity::SETTINGS_KEY;
     [
         row(
             HKCR,
@@ -70,7 +65,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &filter_inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -82,7 +77,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
         ),
         row(
             HKLM,
-            &filter_key,
+            filter_key,
             None,
             "SsprCredentialProviderFilter",
             "ProviderRegistration",
@@ -91,7 +86,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKLM,
             event_source_key,
             Some("EventMessageFile"),
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ProviderRegistration",
         ),
         row(
@@ -101,7 +96,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             "#7",
             "ProviderRegistration",
         ),
-        // The reset host's WebBrowser control in IE11 mode (DESIGN section 8's window).
+        // The reset host's WebBrowser control in IE11 mode (docs/design.md, "The reset window and its sandbox").
         row(
             HKLM,
             r"SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION",
@@ -120,7 +115,7 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
             HKCR,
             &inproc_key,
             None,
-            "[#SsprCredentialProviderDll]",
+            "[INSTALLFOLDER]SsprCredentialProvider.dll",
             "ComRegistration",
         ),
         row(
@@ -132,14 +127,14 @@ pub fn expected_registry_rows() -> BTreeSet<RegistryRow> {
         ),
         row(
             HKLM,
-            &provider_key,
+            provider_key,
             None,
             "SsprCredentialProvider",
             "ProviderRegistration",
         ),
         row(
             HKLM,
-            &provider_key,
+            provider_key,
             Some("EnableLogging"),
             "#[ENABLELOGGING]",
             "ProviderRegistration",
@@ -212,7 +207,11 @@ pub fn read_facts(path: &Path) -> Result<PackageFacts> {
         .collect();
     let files = package
         .select_rows(msi::Select::table("File"))?
-        .map(|r| r["FileName"].as_str().unwrap_or_default().to_owned())
+        // `short|long` (short names are written after wixl): the long name is the file's.
+        .map(|r| {
+            let name = r["FileName"].as_str().unwrap_or_default();
+            name.rsplit('|').next().unwrap_or(name).to_owned()
+        })
         .collect();
     let secure_properties = package
         .select_rows(msi::Select::table("Property"))?
@@ -331,6 +330,45 @@ pub fn secure_public_properties(path: &Path) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The Registry table of a correct package, as `msiinfo export <msi> Registry` prints it
+    /// (Root|Key|Name|Value|Component, no primary key), written out here rather than taken from
+    /// [`expected_registry_rows`], so a change to either shows up as a problem. `{PROVIDER}`,
+    /// `{FILTER}` and `{SETTINGS}` stand for sspr-identity's class ids and settings key.
+    const GOOD_REGISTRY: &str = r"0|CLSID\{FILTER}||SsprCredentialProviderFilter|ComRegistration
+0|CLSID\{FILTER}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{FILTER}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+0|CLSID\{PROVIDER}||SsprCredentialProvider|ComRegistration
+0|CLSID\{PROVIDER}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{PROVIDER}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{FILTER}||SsprCredentialProviderFilter|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{PROVIDER}||SsprCredentialProvider|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{PROVIDER}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration
+2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|EventMessageFile|[INSTALLFOLDER]SsprCredentialProvider.dll|ProviderRegistration
+2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|TypesSupported|#7|ProviderRegistration
+2|SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration
+2|{SETTINGS}|PortalUrl|[PORTALURL]|Settings
+2|{SETTINGS}|LinkText|[LINKTEXT]|Settings
+2|{SETTINGS}|Disabled|#[DISABLED]|Settings";
+
+    fn good_registry() -> BTreeSet<RegistryRow> {
+        GOOD_REGISTRY
+            .replace("{PROVIDER}", sspr_identity::PROVIDER_CLSID)
+            .replace("{FILTER}", sspr_identity::FILTER_CLSID)
+            .replace("{SETTINGS}", sspr_identity::SETTINGS_KEY)
+            .lines()
+            .map(|line| {
+                let cells: Vec<&str> = line.split('|').collect();
+                RegistryRow {
+                    root: cells[0].parse().unwrap(),
+                    key: cells[1].to_owned(),
+                    name: Some(cells[2]).filter(|n| !n.is_empty()).map(str::to_owned),
+                    value: cells[3].to_owned(),
+                    component: cells[4].to_owned(),
+                }
+            })
+            .collect()
+    }
+
     fn good_facts(arch: Arch) -> PackageFacts {
         let bit = if arch == Arch::X64 {
             COMPONENT_64BIT
@@ -339,12 +377,18 @@ mod tests {
         };
         PackageFacts {
             template: arch.msi_template().into(),
-            registry: expected_registry_rows(),
+            registry: good_registry(),
             components: vec![("ComRegistration".into(), bit | 4), ("DiagExe".into(), bit)],
             files: ["SsprDiag.exe".to_string()].into_iter().collect(),
             secure_properties: "WIX_UPGRADE_DETECTED;ENABLELOGGING;PORTALURL;LINKTEXT;DISABLED"
                 .into(),
         }
+    }
+
+    #[test]
+    fn the_written_out_table_is_what_the_check_expects() {
+        assert_eq!(good_registry().len(), 15);
+        assert_eq!(expected_registry_rows(), good_registry());
     }
 
     #[test]
@@ -386,7 +430,7 @@ mod tests {
         // The provider's class and the filter's: both served by the one installed DLL.
         assert_eq!(inproc.len(), 2);
         for row in &inproc {
-            assert_eq!(row.value, "[#SsprCredentialProviderDll]");
+            assert_eq!(row.value, "[INSTALLFOLDER]SsprCredentialProvider.dll");
             assert_eq!(row.root, HKCR);
             assert_eq!(row.component, "ComRegistration");
         }
@@ -399,10 +443,7 @@ mod tests {
             .iter()
             .find(|r| r.key.contains("Credential Provider Filters"))
             .expect("a Credential Provider Filters row");
-        assert_eq!(
-            filter.key,
-            "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}"
-        );
+        assert_eq!(filter.key, sspr_identity::FILTER_KEY);
         assert_eq!((filter.root, filter.name.as_deref()), (HKLM, None));
         let event_source: Vec<_> = rows
             .iter()
@@ -415,7 +456,10 @@ mod tests {
         assert_eq!(
             event_source,
             [
-                (Some("EventMessageFile"), "[#SsprCredentialProviderDll]"),
+                (
+                    Some("EventMessageFile"),
+                    "[INSTALLFOLDER]SsprCredentialProvider.dll"
+                ),
                 (Some("TypesSupported"), "#7")
             ]
         );

@@ -24,7 +24,9 @@ pub const PAYLOAD: [PayloadBinary; 3] = [
         package: "sspr-credential-provider",
         built_name: "sspr_credential_provider.dll",
         shipped_name: "SsprCredentialProvider.dll",
-        exports: &["DllCanUnloadNow", "DllGetClassObject"],
+        // DllMain: called by MinGW's DllMainCRTStartup, and exported because rustc exports every
+        // #[no_mangle] function of a cdylib; it drops the settings watch at FreeLibrary.
+        exports: &["DllCanUnloadNow", "DllGetClassObject", "DllMain"],
     },
     PayloadBinary {
         package: "sspr-reset-host",
@@ -62,6 +64,12 @@ pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
     target_dir.join(arch.rust_target()).join("release")
 }
 
+/// std's features for the payload: unwinding (the panic guard catches panics at every COM entry
+/// point) and std's smaller algorithms. Left out: `backtrace`, cargo's default, which links a
+/// DWARF reader and decompressor (gimli, addr2line, object, miniz_oxide: about a third of the
+/// DLL) only to name the frames of a panic's backtrace, which nothing of ours prints.
+pub const STD_FEATURES: &str = "panic-unwind,optimize_for_size";
+
 /// `cargo auditable build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
 /// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
 /// file honoured, and build paths remapped out of the binaries.
@@ -97,6 +105,7 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
             target,
         ])
         .arg("-Zbuild-std=std,panic_unwind")
+        .arg(format!("-Zbuild-std-features={STD_FEATURES}"))
         .arg("--config")
         .arg(format!("target.{target}.rustflags=[{}]", remaps.join(", ")));
     for package in packages {
@@ -141,6 +150,7 @@ mod tests {
                 "--target",
                 "i686-win7-windows-gnu",
                 "-Zbuild-std=std,panic_unwind",
+                "-Zbuild-std-features=panic-unwind,optimize_for_size",
                 "--config",
                 "target.i686-win7-windows-gnu.rustflags=[\"--remap-path-prefix=/src/sspr=/sspr\", \"--remap-path-prefix=/home/u/.cargo=/cargo\", \"--remap-path-prefix=/home/u/.rustup/toolchains/1.95.0=/rustc\", \"-Clink-arg=-Wl,-u,_AUDITABLE_VERSION_INFO\"]",
                 "--package",

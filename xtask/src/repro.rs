@@ -1,5 +1,5 @@
 //! Reproducible MSIs: wixl stamps each package with a random PackageCode and the build time
-//! (DESIGN section 6). This patches those summary fields in place: times from
+//! (docs/design.md, "Reproducible output"). This patches those summary fields in place: times from
 //! `SOURCE_DATE_EPOCH`, and a PackageCode derived from the package's own bytes, so the same
 //! inputs give the same file and any change in content gives a new PackageCode (as Windows
 //! Installer requires).

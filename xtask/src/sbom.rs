@@ -92,7 +92,7 @@ pub fn gather(
     }
     let rustc = tool_version("rustc", &["-V"]);
     let rustc_version = rustc.split(' ').nth(1).unwrap_or("unknown").to_owned();
-    let linker = arch.linker();
+    let linker = crate::arch::linker(arch);
     let ld = linker.replace("-gcc", "-ld");
     let tools = vec![
         ("rustc".to_owned(), rustc),

@@ -83,7 +83,10 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
         provider: Provider::Rustup("rust-src"),
     }];
     for arch in arches {
-        needs.push(Prerequisite::apt(arch.linker(), arch.linker_package()));
+        needs.push(Prerequisite::apt(
+            crate::arch::linker(*arch),
+            crate::arch::linker_package(*arch),
+        ));
     }
     needs.push(Prerequisite {
         tool: "cargo-auditable",
@@ -397,6 +400,107 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     Ok(())
 }
 
+/// Where Debian's `wine32:i386` puts the 32-bit Wine loader.
+pub const WINE32_LOADER: &str = "/usr/lib/wine/wine";
+
+/// The commands that add 32-bit Wine: the i386 architecture, fresh indexes, `wine32:i386`.
+pub fn wine32_commands(use_sudo: bool) -> Vec<ToolCommand> {
+    let wrap = |program: &str| {
+        let command = if use_sudo {
+            ToolCommand::new("sudo").arg("-n").arg(program)
+        } else {
+            ToolCommand::new(program)
+        };
+        command.env("DEBIAN_FRONTEND", "noninteractive")
+    };
+    vec![
+        wrap("dpkg").args(["--add-architecture", "i386"]),
+        wrap("apt-get").args(["update", "-q"]),
+        wrap("apt-get").args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "wine32:i386",
+        ]),
+    ]
+}
+
+/// Best effort, for the x86 package's install test in a 32-bit prefix: installs `wine32:i386`
+/// when it is missing and installing is allowed and possible. On failure (Debian's i386 indexes
+/// are often out of step with amd64's) the i386 architecture is removed again if nothing of it
+/// got installed, so later `apt-get update`s are not broken, and the reason is returned: the
+/// test then reports itself skipped with its own reason.
+pub fn try_wine32(allow_install: bool) -> std::result::Result<(), String> {
+    if is_executable(Path::new(WINE32_LOADER)) {
+        return Ok(());
+    }
+    if !allow_install {
+        return Err("--no-setup was given".to_owned());
+    }
+    let root = is_root();
+    if !(on_path("apt-get") && on_path("dpkg") && (root || can_sudo())) {
+        return Err("no apt-get usable as root or with sudo -n".to_owned());
+    }
+    let had_i386 = ToolCommand::new("dpkg")
+        .arg("--print-foreign-architectures")
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|a| a == "i386")
+        });
+    progress::status(
+        "Installing",
+        "wine32:i386 (best effort, for the x86 install test)",
+    );
+    let mut failure = None;
+    for (index, command) in wine32_commands(!root).into_iter().enumerate() {
+        match command.output() {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+                failure = Some(format!(
+                    "`{command}` failed: {}",
+                    last.unwrap_or("no message")
+                ));
+                // A failed index update (the second command) still leaves the other indexes
+                // usable: try the install anyway.
+                if index != 1 {
+                    break;
+                }
+            }
+            Err(error) => {
+                failure = Some(error.to_string());
+                break;
+            }
+        }
+    }
+    if is_executable(Path::new(WINE32_LOADER)) {
+        return Ok(());
+    }
+    let any_i386 = ToolCommand::new("dpkg-query")
+        .args(["-W", "-f", "${Architecture}\n"])
+        .output()
+        .is_ok_and(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|a| a == "i386")
+        });
+    if !had_i386 && !any_i386 {
+        let mut remove = ToolCommand::new("dpkg").args(["--remove-architecture", "i386"]);
+        if !root {
+            remove = ToolCommand::new("sudo")
+                .arg("-n")
+                .arg("dpkg")
+                .args(["--remove-architecture", "i386"]);
+        }
+        let _ = remove.output();
+    }
+    Err(failure.unwrap_or_else(|| format!("{WINE32_LOADER} is still missing")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,6 +601,22 @@ mod tests {
         assert_eq!(
             as_root[1],
             "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wixl"
+        );
+    }
+
+    #[test]
+    fn wine32_is_added_with_its_architecture() {
+        let commands: Vec<String> = wine32_commands(false)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                "DEBIAN_FRONTEND=noninteractive dpkg --add-architecture i386",
+                "DEBIAN_FRONTEND=noninteractive apt-get update -q",
+                "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wine32:i386",
+            ]
         );
     }
 

@@ -60,23 +60,7 @@ pub fn make(dir: &Path) -> Result<TestKeys> {
             .cwd(dir),
         "certificate",
     )?;
-    run(
-        ToolCommand::new("openssl")
-            .args([
-                "pkcs12",
-                "-export",
-                "-in",
-                "valid.pem",
-                "-inkey",
-                "valid.key",
-                "-out",
-                "valid.p12",
-            ])
-            .arg("-passout")
-            .arg(&passfile)
-            .cwd(dir),
-        "PKCS#12",
-    )?;
+    run(pkcs12(dir, "valid", &passfile), "PKCS#12")?;
 
     // `openssl req -x509` cannot back-date; `openssl ca -selfsign` takes explicit dates.
     fs::write(
@@ -135,9 +119,37 @@ pub fn make(dir: &Path) -> Result<TestKeys> {
             .cwd(dir),
         "expired certificate",
     )?;
-    run(
-        ToolCommand::new("openssl")
-            .args([
+    run(pkcs12(dir, "expired", &passfile), "expired PKCS#12")?;
+    fs::remove_file(&password_file)?;
+    Ok(TestKeys {
+        valid_p12: dir.join("valid.p12"),
+        valid_cert: dir.join("valid.pem"),
+        expired_p12: dir.join("expired.p12"),
+        password,
+    })
+}
+
+/// `openssl pkcs12 -export` of `NAME.pem` and `NAME.key` into `NAME.p12`, run in `dir`.
+fn pkcs12(dir: &Path, name: &str, passout: &str) -> ToolCommand {
+    ToolCommand::new("openssl")
+        .args(["pkcs12", "-export"])
+        .args(["-in", &format!("{name}.pem")])
+        .args(["-inkey", &format!("{name}.key")])
+        .args(["-out", &format!("{name}.p12")])
+        .arg("-passout")
+        .arg(passout)
+        .cwd(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkcs12_exports_the_named_pair_with_the_password_from_a_file() {
+        assert_eq!(
+            pkcs12(Path::new("/k"), "expired", "file:/k/password").arg_strings(),
+            [
                 "pkcs12",
                 "-export",
                 "-in",
@@ -146,17 +158,9 @@ pub fn make(dir: &Path) -> Result<TestKeys> {
                 "expired.key",
                 "-out",
                 "expired.p12",
-            ])
-            .arg("-passout")
-            .arg(&passfile)
-            .cwd(dir),
-        "expired PKCS#12",
-    )?;
-    fs::remove_file(&password_file)?;
-    Ok(TestKeys {
-        valid_p12: dir.join("valid.p12"),
-        valid_cert: dir.join("valid.pem"),
-        expired_p12: dir.join("expired.p12"),
-        password,
-    })
+                "-passout",
+                "file:/k/password"
+            ]
+        );
+    }
 }

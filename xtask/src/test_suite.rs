@@ -1,5 +1,8 @@
-//! `cargo xtask test`: unit tests and a bounded fuzzing run, then the builds the end-to-end
-//! suite needs (three versions of both MSIs and the COM probe), then the Wine suite against them.
+//! `cargo xtask test`: clippy for both Windows 7 targets, unit tests and a bounded fuzzing run,
+//! then the builds the end-to-end suite needs (three versions of both MSIs and the COM probe),
+//! then the Wine suite against them. Every `cargo test` is counted ([`Tally`]): the run ends with
+//! each skipped test and its reason, then one line `N passed, N failed, N skipped`, also when a
+//! step failed.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,8 +18,10 @@ use crate::progress;
 use crate::setup;
 use crate::sign::SigningArgs;
 use crate::test_keys;
+use crate::test_tally::Tally;
 use crate::verify_repro;
 use crate::version::ProductVersion;
+use crate::windows_clippy;
 use crate::wix::Backend;
 use crate::workspace::Workspace;
 
@@ -55,19 +60,35 @@ pub fn test_versions(current: ProductVersion) -> Result<[ProductVersion; 3]> {
     Ok([previous, current, next])
 }
 
-/// The `cargo test` of every crate but the Wine suite.
+/// The `cargo test` of every crate but the Wine suite. Tests that need a tool plain `cargo test`
+/// cannot assume (MinGW, actionlint, zizmor, Wine) are `#[ignore = "needs ..."]`; setup has
+/// installed those tools, so this run includes them.
 pub fn unit_tests(ws: &Workspace) -> ToolCommand {
     ToolCommand::new(&ws.cargo)
         .args(["test", "--workspace", "--locked", "--exclude", "sspr-e2e"])
+        .args(["--", "--include-ignored"])
         .cwd(&ws.root)
 }
 
 pub fn run(allow_setup: bool) -> Result<()> {
+    let mut tally = Tally::default();
+    let result = run_counted(allow_setup, &mut tally);
+    println!("{}", tally.report());
+    result
+}
+
+fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
     let started = Instant::now();
     let ws = Workspace::locate();
     setup::ensure(&setup::for_test(), allow_setup)?;
+    // The x86 package's install test needs 32-bit Wine; without it that test reports itself
+    // skipped with the reason, so a failure here only gets a line.
+    if let Err(why) = setup::try_wine32(allow_setup) {
+        progress::status("Without", &format!("32-bit Wine: {why}"));
+    }
 
-    progress::step("Tested", "unit tests", || unit_tests(&ws).run())?;
+    windows_clippy::run(&ws)?;
+    progress::step("Tested", "unit tests", || tally.run(&unit_tests(&ws)))?;
     crate::deny::run(&ws.cargo, &ws.root, ws.cargo_home.as_deref())?;
     fuzz::run(
         &ws,
@@ -110,6 +131,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             setup: false,
             backend: Backend::Wixl,
             signing,
+            help_url: None,
             graft: None,
         };
         progress::status(
@@ -139,6 +161,8 @@ pub fn run(allow_setup: bool) -> Result<()> {
     let suite_started = Instant::now();
     let mut e2e = ToolCommand::new(&ws.cargo)
         .args(["test", "--locked", "--package", "sspr-e2e"])
+        // Every end-to-end test is ignored by plain `cargo test` (it needs what this run built).
+        .args(["--", "--include-ignored"])
         .env("SSPR_E2E_DIST", &e2e_dir)
         .env("SSPR_E2E_VERSION_PREVIOUS", versions[0].to_string())
         .env("SSPR_E2E_VERSION_CURRENT", versions[1].to_string())
@@ -155,7 +179,7 @@ pub fn run(allow_setup: bool) -> Result<()> {
             probe,
         );
     }
-    e2e.run().context("the end-to-end suite failed")?;
+    tally.run(&e2e).context("the end-to-end suite failed")?;
     let suite_time = suite_started.elapsed().as_secs_f64();
 
     progress::step(
@@ -201,16 +225,17 @@ mod tests {
 
     #[test]
     fn unit_tests_exclude_the_wine_suite() {
-        let ws = Workspace {
-            root: "/r".into(),
-            target_dir: "/r/target".into(),
-            cargo: "cargo".into(),
-            cargo_home: None,
-            sysroot: None,
-        };
         assert_eq!(
-            unit_tests(&ws).arg_strings(),
-            ["test", "--workspace", "--locked", "--exclude", "sspr-e2e"]
+            unit_tests(&Workspace::fixture()).arg_strings(),
+            [
+                "test",
+                "--workspace",
+                "--locked",
+                "--exclude",
+                "sspr-e2e",
+                "--",
+                "--include-ignored"
+            ]
         );
     }
 }

@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::checksum;
 use crate::command::ToolCommand;
+use crate::msi_diff;
 use crate::progress;
 use crate::workspace::Workspace;
 
@@ -99,6 +100,12 @@ pub fn build(ws: &Workspace, folder: &Path, dist_args: &[OsString]) -> Result<Pa
     Ok(dist)
 }
 
+/// The packages verify-repro compares table by table as well as byte by byte.
+const PACKAGES: [&str; 2] = [
+    "x64/SsprWindowsLogon.PROD.msi",
+    "x86/SsprWindowsLogon.PROD.msi",
+];
+
 pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
     let ws = Workspace::locate();
     let root = ws.target_dir.join("repro");
@@ -117,6 +124,7 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
         clone(&ws, &folder.join("src"), &commit)?;
     }
     let mut trees = Vec::new();
+    let mut dists = Vec::new();
     let timestamped = dist_args.iter().any(|a| a == "--timestamp-url");
     for (index, folder) in folders.iter().enumerate() {
         // A timestamp is new on every signing: the second build grafts the first one's
@@ -139,9 +147,21 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
             || build(&ws, folder, &args),
         )?;
         trees.push(tree_hashes(&dist)?);
+        dists.push(dist);
     }
     if let Some(difference) = first_difference(&trees[0], &trees[1]) {
         bail!("not reproducible: {difference}");
+    }
+    for msi in PACKAGES {
+        let differences = msi_diff::compare(
+            &msi_diff::read(&dists[0].join(msi))?,
+            &msi_diff::read(&dists[1].join(msi))?,
+        );
+        if !differences.is_empty() {
+            bail!(
+                "msi-diff finds {msi} different although its bytes are the same: {differences:?}"
+            );
+        }
     }
     progress::status(
         "Reproduced",
@@ -164,12 +184,23 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
             build(&ws, &folders[1], dist_args)
         })?;
         let mutated = tree_hashes(&dist)?;
-        for msi in [
-            "x64/SsprWindowsLogon.PROD.msi",
-            "x86/SsprWindowsLogon.PROD.msi",
-        ] {
+        for msi in PACKAGES {
             if trees[0].get(msi) == mutated.get(msi) {
                 bail!("changing one byte of {MUTATION_FILE} left {msi} unchanged: the comparison cannot see source changes");
+            }
+            // Table by table, the change must show where it is: in the payload's cabinet.
+            let differences = msi_diff::compare(
+                &msi_diff::read(&dists[0].join(msi))?,
+                &msi_diff::read(&dist.join(msi))?,
+            );
+            let cabinet = msi_diff::Difference::StreamContent {
+                stream: "payload.cab".to_owned(),
+            };
+            if !differences.contains(&cabinet) {
+                bail!("msi-diff does not name the changed payload of {msi}: {differences:?}");
+            }
+            for difference in &differences {
+                progress::status("Differs", &format!("{msi}: {difference}"));
             }
         }
         progress::status(

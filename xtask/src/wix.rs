@@ -10,7 +10,7 @@ use crate::version::ProductVersion;
 
 /// The product source; the `.wxi` files beside it are found through the include path.
 pub const PRODUCT_SOURCE: &str = "SsprWindowsLogon.wxs";
-/// The package file name (DESIGN section 2).
+/// The package file name (docs/design.md, "MSI identity and properties").
 pub const MSI_NAME: &str = "SsprWindowsLogon.PROD.msi";
 
 /// Which WiX compiler builds the MSI.
@@ -102,6 +102,18 @@ pub fn cargo_wix(
         .cwd(workspace)
 }
 
+impl ToolCommand {
+    /// Adds `-D HelpUrl=<url>` (wixl) or its candle form (cargo-wix) when a URL is given: the
+    /// sources write ARPHELPLINK only then.
+    pub fn with_help_url(self, backend: Backend, url: Option<&str>) -> Self {
+        match (url, backend) {
+            (None, _) => self,
+            (Some(url), Backend::Wixl) => self.arg("-D").arg(format!("HelpUrl={url}")),
+            (Some(url), Backend::Wix) => self.arg("--compiler-arg").arg(format!("-dHelpUrl={url}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +153,30 @@ mod tests {
             ]
         );
         assert_eq!(cmd.cwd.as_deref(), Some(Path::new("/w/stage")));
+    }
+
+    #[test]
+    fn a_help_url_is_passed_only_when_given() {
+        let base = || {
+            wixl(
+                Path::new("/w"),
+                Path::new("/s"),
+                Arch::X64,
+                v(),
+                Path::new("/o"),
+            )
+        };
+        assert_eq!(
+            base().with_help_url(Backend::Wixl, None).arg_strings(),
+            base().arg_strings()
+        );
+        let args = base()
+            .with_help_url(Backend::Wixl, Some("https://example.org/help"))
+            .arg_strings();
+        assert_eq!(
+            &args[args.len() - 2..],
+            ["-D", "HelpUrl=https://example.org/help"]
+        );
     }
 
     #[test]

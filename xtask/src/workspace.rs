@@ -47,6 +47,18 @@ impl Workspace {
         }
     }
 
+    /// A workspace at `/r` with plain `cargo`, for tests of command lines.
+    #[cfg(test)]
+    pub fn fixture() -> Self {
+        Self {
+            root: "/r".into(),
+            target_dir: "/r/target".into(),
+            cargo: "cargo".into(),
+            cargo_home: None,
+            sysroot: None,
+        }
+    }
+
     pub fn wix_dir(&self) -> PathBuf {
         self.root.join("wix")
     }
@@ -56,15 +68,10 @@ impl Workspace {
     }
 
     fn git(&self, args: &[&str]) -> Option<String> {
-        let output = ToolCommand::new("git")
+        ToolCommand::new("git")
             .args(args)
             .cwd(&self.root)
-            .output()
-            .ok()?;
-        output
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .stdout_if_success()
     }
 
     /// The commit being built, `unknown` outside a git checkout.

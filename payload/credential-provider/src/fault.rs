@@ -29,10 +29,17 @@ pub fn point(_method: &str) {}
 mod tests {
     use super::*;
 
+    /// The build without the feature (the shipped one) never faults, even with the variable
+    /// naming the method; the build with it faults exactly for the method named.
     #[test]
-    fn a_method_not_named_never_faults() {
-        // The variable is never set by the unit tests, so no build of this test panics.
-        point("ICredentialProvider::SetUsageScenario");
-        assert_eq!(ENABLED, cfg!(feature = "fault-injection"));
+    fn only_the_fault_injection_build_faults_and_only_where_told() {
+        // Names no real method: other tests running meanwhile pass real ones to `point`.
+        let method = "ITest::FaultPoint";
+        std::env::set_var(FAULT_POINT_VARIABLE, method);
+        let named = std::panic::catch_unwind(|| point(method));
+        let other = std::panic::catch_unwind(|| point("ITest::OtherPoint"));
+        std::env::remove_var(FAULT_POINT_VARIABLE);
+        assert_eq!(named.is_err(), cfg!(feature = "fault-injection"));
+        assert!(other.is_ok());
     }
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::guard::catch_panic;
+use sspr_identity::EventId;
 
 /// How much a line matters. `Info` and above also go to the event log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,10 +33,11 @@ impl Level {
     /// The event id the message file (`messages.mc`) defines for this level: 1, 2, 3.
     pub fn event_id(self) -> u32 {
         match self {
-            Level::Debug | Level::Info => 1,
-            Level::Warning => 2,
-            Level::Error => 3,
+            Level::Debug | Level::Info => EventId::Info,
+            Level::Warning => EventId::Warning,
+            Level::Error => EventId::Error,
         }
+        .id()
     }
 }
 
@@ -124,30 +126,11 @@ pub fn file_line(time: SystemTime, pid: u32, tid: u32, level: Level, message: &s
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC (times before 1970 print as the epoch).
 pub fn utc_timestamp(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since.as_secs();
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
+        "{}.{:03}Z",
+        sspr_utc::Civil::from_unix(since.as_secs()).iso8601(),
         since.subsec_millis()
     )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The resolved settings as one log line: each value with where it came from, then any value

@@ -1,6 +1,12 @@
 //! `--collect DIR`: a folder for a support ticket with the report (text and JSON), the registry
 //! keys the checks read (`registry.reg`, without secrets), the provider's log files and its
 //! Application event log entries, and a manifest of what was and was not collected.
+//!
+//! The folder is one `--collect` creates itself: an existing one (empty or not, a junction a
+//! user planted or a real folder) is refused, because the bundle holds names typed at the
+//! sign-in screen and an admin runs this. On Windows it gets a protected DACL for SYSTEM and
+//! Administrators only, and every file is created new (`CREATE_NEW`) without following a
+//! reparse point.
 
 use std::path::Path;
 
@@ -21,13 +27,88 @@ pub struct Collected {
     pub skipped: Vec<String>,
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8], collected: &mut Collected) -> Result<(), String> {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+/// Protected DACL: full control for SYSTEM and Administrators, inherited by what is inside.
+pub const BUNDLE_SDDL: &str = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+/// Creates `dir` itself (not its parents), private on Windows; an existing path is refused.
+fn create_own_dir(dir: &Path) -> Result<(), String> {
+    match private_dir::create(dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
+            "{} already exists: --collect only writes into a folder it creates itself; name a \
+             new folder (its parent must exist)",
+            dir.display()
+        )),
+        Err(error) => Err(format!("cannot create {}: {error}", dir.display())),
     }
-    std::fs::write(&path, bytes)
+}
+
+#[cfg(windows)]
+mod private_dir {
+    use std::os::windows::fs::OpenOptionsExt as _;
+    use std::path::Path;
+
+    use sspr_sandbox::windows::Descriptor;
+    use std::os::windows::ffi::OsStrExt as _;
+    use windows::core::PCWSTR;
+    use windows::Win32::Security::SECURITY_ATTRIBUTES;
+    use windows::Win32::Storage::FileSystem::{CreateDirectoryW, FILE_FLAG_OPEN_REPARSE_POINT};
+
+    use super::BUNDLE_SDDL;
+
+    /// `CreateDirectoryW` with [`BUNDLE_SDDL`]: fails with `AlreadyExists` on any existing
+    /// name, junctions included.
+    pub fn create(dir: &Path) -> std::io::Result<()> {
+        let descriptor = Descriptor::from_sddl(BUNDLE_SDDL)
+            .map_err(|e| std::io::Error::from_raw_os_error(e.code().0 & 0xFFFF))?;
+        let attributes = SECURITY_ATTRIBUTES {
+            nLength: std::mem::size_of::<SECURITY_ATTRIBUTES>() as u32,
+            lpSecurityDescriptor: descriptor.raw().0,
+            bInheritHandle: false.into(),
+        };
+        // SAFETY: the path is NUL-terminated; attributes and its descriptor outlive the call.
+        let wide: Vec<u16> = dir.as_os_str().encode_wide().chain(Some(0)).collect();
+        // SAFETY: (continued) wide is the NUL-terminated path.
+        unsafe { CreateDirectoryW(PCWSTR(wide.as_ptr()), Some(&attributes)) }
+            .map_err(|e| std::io::Error::from_raw_os_error(e.code().0 & 0xFFFF))
+    }
+
+    /// A new file: `CREATE_NEW`, and a reparse point in its place is opened, not followed.
+    pub fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT.0)
+            .open(path)
+    }
+}
+
+#[cfg(not(windows))]
+mod private_dir {
+    use std::path::Path;
+
+    /// Where the tests run: a plain `mkdir`, failing on an existing name.
+    pub fn create(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir(dir)
+    }
+
+    /// A new file (`O_EXCL`, which does not follow a symlink in its place either).
+    pub fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8], collected: &mut Collected) -> Result<(), String> {
+    use std::io::Write as _;
+    let path = dir.join(name);
+    if let Some(parent) = path.parent().filter(|p| *p != dir && !p.is_dir()) {
+        create_own_dir(parent)?;
+    }
+    private_dir::new_file(&path)
+        .and_then(|mut file| file.write_all(bytes))
         .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     collected.written.push(name.to_owned());
     Ok(())
@@ -38,11 +119,11 @@ fn safe_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['\\', '/', ':']) && name != "." && name != ".."
 }
 
-/// Writes the bundle into `dir` (created if needed). Fails only when the folder or the report
-/// cannot be written; anything else missing is listed in `skipped` and in `manifest.txt`.
+/// Writes the bundle into `dir`, which it creates (its parent must exist; an existing `dir` is
+/// refused). Fails only when the folder or the report cannot be written; anything else missing
+/// is listed in `skipped` and in `manifest.txt`.
 pub fn collect(machine: &dyn Machine, report: &Report, dir: &Path) -> Result<Collected, String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    create_own_dir(dir)?;
     let mut collected = Collected::default();
     write(
         dir,
@@ -153,6 +234,7 @@ mod tests {
                 generated: "2024-07-01T11:59:59Z".into(),
             },
             checks: run_all(&ctx),
+            settings: crate::checks::settings::sources(&ctx.settings),
         }
     }
 
@@ -184,6 +266,7 @@ mod tests {
             )
             .with_file(&format!("{logs}\\provider.log"), b"hello".to_vec());
         let dir = temp_dir("full");
+        std::fs::create_dir(&dir).unwrap();
         let collected = collect(&machine, &report(&machine), &dir.join("bundle")).unwrap();
         assert_eq!(
             collected.written,
@@ -211,7 +294,11 @@ mod tests {
             .collect();
         let text = String::from_utf16(&units).unwrap();
         assert!(text.starts_with("Windows Registry Editor Version 5.00\r\n"));
-        assert!(text.contains("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\\InprocServer32]\r\n@=\"C:\\\\Program Files\\\\SsprWindowsLogon\\\\SsprCredentialProvider.dll\"\r\n"));
+        assert!(text.contains(concat!(
+            r"[HKEY_LOCAL_MACHINE\SOFTWARE\Classes\CLSID\",
+            sspr_identity::provider_clsid!(),
+            "\\InprocServer32]\r\n@=\"C:\\\\Program Files\\\\SsprWindowsLogon\\\\SsprCredentialProvider.dll\"\r\n"
+        )));
         let json = std::fs::read_to_string(bundle.join("report.json")).unwrap();
         assert!(json.contains("\"id\": \"windows.version\""));
         let manifest = std::fs::read_to_string(bundle.join("manifest.txt")).unwrap();
@@ -237,5 +324,76 @@ mod tests {
         let error = collect(&machine, &report(&machine), &file.join("sub")).unwrap_err();
         assert!(error.starts_with("cannot create "), "{error}");
         std::fs::remove_file(&file).unwrap();
+    }
+
+    /// The logs copied add up to 32 MiB at most: a file that would pass the limit is left out
+    /// and named, a smaller later one still fits, and a file that grew since it was listed is
+    /// cut at what is left of the limit.
+    #[test]
+    fn logs_are_capped_at_32_mib() {
+        const MIB: usize = 1024 * 1024;
+        assert_eq!(MAX_LOG_BYTES, 32 * MIB as u64);
+        let logs = r"C:\ProgramData\SsprWindowsLogon\logs";
+        let entry = |name: &str, size: usize| DirEntry {
+            name: name.into(),
+            size: size as u64,
+            is_dir: false,
+        };
+        let machine = FakeMachine::windows7()
+            .with_dir(
+                logs,
+                vec![
+                    entry("a.log", 20 * MIB),
+                    entry("b.log", 13 * MIB),
+                    // Listed at 12 MiB, 13 MiB by the time it is read.
+                    entry("c.log", 12 * MIB),
+                ],
+            )
+            .with_file(&format!("{logs}\\a.log"), vec![b'a'; 20 * MIB])
+            .with_file(&format!("{logs}\\b.log"), vec![b'b'; 13 * MIB])
+            .with_file(&format!("{logs}\\c.log"), vec![b'c'; 13 * MIB]);
+        let dir = temp_dir("cap");
+        let collected = collect(&machine, &report(&machine), &dir).unwrap();
+        assert!(collected
+            .skipped
+            .contains(&"log file b.log: over the 32 MiB limit for logs".to_owned()));
+        let size = |name: &str| std::fs::metadata(dir.join("logs").join(name)).map(|m| m.len());
+        assert_eq!(size("a.log").unwrap(), 20 * MIB as u64);
+        assert!(size("b.log").is_err());
+        assert_eq!(size("c.log").unwrap(), 12 * MIB as u64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_existing_folder_is_refused_and_left_untouched() {
+        let machine = FakeMachine::windows7();
+        let dir = temp_dir("existing");
+        std::fs::create_dir(&dir).unwrap();
+        let error = collect(&machine, &report(&machine), &dir).unwrap_err();
+        assert_eq!(
+            error,
+            format!(
+                "{} already exists: --collect only writes into a folder it creates itself; \
+                 name a new folder (its parent must exist)",
+                dir.display()
+            )
+        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_in_place_of_the_folder_is_refused() {
+        let machine = FakeMachine::windows7();
+        let target = temp_dir("link-target");
+        std::fs::create_dir(&target).unwrap();
+        let link = temp_dir("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let error = collect(&machine, &report(&machine), &link).unwrap_err();
+        assert!(error.contains("already exists"), "{error}");
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+        std::fs::remove_file(&link).unwrap();
+        std::fs::remove_dir(&target).unwrap();
     }
 }

@@ -58,7 +58,7 @@ impl FakeMachine {
         }
     }
 
-    /// x64 Windows 7 SP1 Professional, domain-joined, TLS 1.2 enabled as the seed asks, IE 11,
+    /// x64 Windows 7 SP1 Professional, domain-joined, TLS 1.2 enabled as Microsoft's "How to: Enable password reset from the Windows login screen" asks, IE 11,
     /// with SsprWindowsLogon installed as the MSI installs it: every check passes.
     pub fn windows7() -> Self {
         let current_version = RegKey::hklm(r"SOFTWARE\Microsoft\Windows NT\CurrentVersion");

@@ -1,81 +1,119 @@
-//! `--json`: the report as JSON, written by hand: a few lines of escaping instead of a
-//! serialisation framework in a tool that runs on admins' machines. [`crate::json_reader`] reads
-//! it back.
+//! `--json`: the report as JSON (serde_json), fields in a stable order, two-space indentation and
+//! a final newline. The field names are the table's: see the README's SsprDiag section.
 
-use crate::report::Report;
+use serde::Serialize;
 
-/// Writes `text` as a JSON string literal.
-pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+use crate::report::{CheckResult, Report, SettingSource};
+
+/// The document's top level, in output order.
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: &'static str,
+    version: &'a str,
+    generated: &'a str,
+    computer: &'a str,
+    windows: &'a str,
+    windows_arch: &'a str,
+    diag_arch: &'a str,
+    exit_code: u8,
+    counts: Counts,
+    settings: Vec<Setting<'a>>,
+    checks: Vec<Check<'a>>,
+}
+
+/// One setting's effective value and where it came from; the policy fields are `null` unless
+/// a Group Policy set it.
+#[derive(Serialize)]
+struct Setting<'a> {
+    name: &'a str,
+    value: &'a str,
+    source: &'a str,
+    policy: Option<&'a str>,
+    policy_display_name: Option<&'a str>,
+}
+
+impl<'a> From<&'a SettingSource> for Setting<'a> {
+    fn from(s: &'a SettingSource) -> Self {
+        Setting {
+            name: s.name,
+            value: &s.value,
+            source: s.source,
+            policy: s.policy.map(|p| p.policy),
+            policy_display_name: s.policy.map(|p| p.display_name),
         }
     }
-    out.push('"');
-    out
 }
 
-fn string_list(items: &[String], indent: &str) -> String {
-    if items.is_empty() {
-        return "[]".to_owned();
+#[derive(Serialize)]
+struct Counts {
+    pass: usize,
+    skip: usize,
+    warn: usize,
+    fail: usize,
+}
+
+/// One check, in output order; `fix` is `null` when there is nothing to do.
+#[derive(Serialize)]
+struct Check<'a> {
+    id: &'a str,
+    title: &'a str,
+    status: &'a str,
+    summary: &'a str,
+    looked_at: &'a [String],
+    found: &'a [String],
+    fix: Option<&'a str>,
+}
+
+impl<'a> From<&'a CheckResult> for Check<'a> {
+    fn from(c: &'a CheckResult) -> Self {
+        Check {
+            id: c.id,
+            title: c.title,
+            status: c.status.name(),
+            summary: &c.summary,
+            looked_at: &c.looked_at,
+            found: &c.found,
+            fix: c.fix.as_deref(),
+        }
     }
-    let inner: Vec<String> = items
-        .iter()
-        .map(|item| format!("{indent}  {}", quote(item)))
-        .collect();
-    format!("[\n{}\n{indent}]", inner.join(",\n"))
 }
 
-/// The whole report; stable key order, two-space indentation, a final newline.
+/// The whole report.
 pub fn render(report: &Report) -> String {
     let counts = report.counts();
     let s = &report.system;
-    let checks: Vec<String> = report
-        .checks
-        .iter()
-        .map(|c| {
-            format!(
-                "    {{\n      \"id\": {},\n      \"title\": {},\n      \"status\": {},\n      \"summary\": {},\n      \"looked_at\": {},\n      \"found\": {},\n      \"fix\": {}\n    }}",
-                quote(c.id),
-                quote(c.title),
-                quote(c.status.name()),
-                quote(&c.summary),
-                string_list(&c.looked_at, "      "),
-                string_list(&c.found, "      "),
-                c.fix.as_deref().map_or("null".to_owned(), quote)
-            )
-        })
-        .collect();
-    format!(
-        "{{\n  \"tool\": \"SsprDiag\",\n  \"version\": {},\n  \"generated\": {},\n  \"computer\": {},\n  \"windows\": {},\n  \"windows_arch\": {},\n  \"diag_arch\": {},\n  \"exit_code\": {},\n  \"counts\": {{ \"pass\": {}, \"skip\": {}, \"warn\": {}, \"fail\": {} }},\n  \"checks\": [\n{}\n  ]\n}}\n",
-        quote(&s.diag_version),
-        quote(&s.generated),
-        quote(&s.computer),
-        quote(&s.windows),
-        quote(&s.windows_arch),
-        quote(&s.diag_arch),
-        report.exit_code(),
-        counts.pass,
-        counts.skip,
-        counts.warn,
-        counts.fail,
-        checks.join(",\n")
-    )
+    let document = Document {
+        tool: "SsprDiag",
+        version: &s.diag_version,
+        generated: &s.generated,
+        computer: &s.computer,
+        windows: &s.windows,
+        windows_arch: &s.windows_arch,
+        diag_arch: &s.diag_arch,
+        exit_code: report.exit_code(),
+        counts: Counts {
+            pass: counts.pass,
+            skip: counts.skip,
+            warn: counts.warn,
+            fail: counts.fail,
+        },
+        settings: report.settings.iter().map(Setting::from).collect(),
+        checks: report.checks.iter().map(Check::from).collect(),
+    };
+    match serde_json::to_string_pretty(&document) {
+        Ok(text) => text + "\n",
+        // Strings, numbers and lists of them cannot fail to serialize; say so if they ever do.
+        Err(error) => format!(
+            "{{\"tool\": \"SsprDiag\", \"error\": {}}}\n",
+            serde_json::Value::from(error.to_string())
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json_reader::JsonValue;
-    use crate::report::{CheckBuilder, Status, SystemSummary};
+    use crate::report::{CheckBuilder, SystemSummary};
 
     fn sample() -> Report {
         let mut check = CheckBuilder::new("registration.com-class", "COM class");
@@ -86,6 +124,20 @@ mod tests {
             checks: vec![
                 check.fail("Ünïcode summary", "reg add \"HKLM\\X\" /f"),
                 CheckBuilder::new("session.remote", "Remote session").pass("Console session"),
+            ],
+            settings: vec![
+                crate::report::SettingSource {
+                    name: "Disabled",
+                    value: "1".into(),
+                    source: "policy",
+                    policy: sspr_settings::policy::policy_for("Disabled"),
+                },
+                crate::report::SettingSource {
+                    name: "PortalUrl",
+                    value: "https://sspr.contoso.test/".into(),
+                    source: "settings",
+                    policy: None,
+                },
             ],
         }
     }
@@ -104,43 +156,27 @@ mod tests {
         assert_eq!(parsed["checks"][1]["fix"], serde_json::Value::Null);
         assert_eq!(parsed["checks"][1]["looked_at"], serde_json::json!([]));
         assert_eq!(parsed["checks"][0]["summary"], "Ünïcode summary");
-    }
-
-    #[test]
-    fn own_reader_agrees_with_serde() {
-        let text = render(&sample());
-        let ours = JsonValue::parse(&text).unwrap();
-        let checks = ours.get("checks").and_then(JsonValue::as_array).unwrap();
-        assert_eq!(checks.len(), 2);
+        assert_eq!(parsed["checks"][0]["status"], "fail");
+        assert!(text.starts_with("{\n  \"tool\": \"SsprDiag\",\n  \"version\": "));
+        assert!(text.ends_with("}\n"));
         assert_eq!(
-            checks[0].get("status").and_then(JsonValue::as_str),
-            Some(Status::Fail.name())
+            parsed["settings"],
+            serde_json::json!([
+                {
+                    "name": "Disabled",
+                    "value": "1",
+                    "source": "policy",
+                    "policy": "TurnOffResetLink",
+                    "policy_display_name": "Turn off the password reset link"
+                },
+                {
+                    "name": "PortalUrl",
+                    "value": "https://sspr.contoso.test/",
+                    "source": "settings",
+                    "policy": null,
+                    "policy_display_name": null
+                }
+            ])
         );
-        assert_eq!(
-            checks[0]
-                .get("found")
-                .and_then(JsonValue::as_array)
-                .unwrap()[0]
-                .as_str(),
-            Some("path \"C:\\x.dll\"\tmissing\u{1}")
-        );
-        assert_eq!(checks[1].get("fix"), Some(&JsonValue::Null));
-        assert_eq!(ours.get("exit_code").and_then(JsonValue::as_f64), Some(2.0));
-        assert_eq!(
-            JsonValue::parse(r#"{"a": [true, false, null, -1.5e2, "\u00e9\/"]}"#).unwrap(),
-            JsonValue::Object(vec![(
-                "a".into(),
-                JsonValue::Array(vec![
-                    JsonValue::Bool(true),
-                    JsonValue::Bool(false),
-                    JsonValue::Null,
-                    JsonValue::Number(-150.0),
-                    JsonValue::String("é/".into()),
-                ])
-            )])
-        );
-        assert!(JsonValue::parse("{\"a\": }").is_err());
-        assert!(JsonValue::parse("[1, 2").is_err());
-        assert!(JsonValue::parse("{} x").is_err());
     }
 }

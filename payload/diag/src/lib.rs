@@ -14,7 +14,6 @@ pub mod checks;
 pub mod collect;
 pub mod fixture;
 pub mod json;
-pub mod json_reader;
 pub mod machine;
 pub mod pe;
 pub mod proxy_settings;
@@ -48,6 +47,7 @@ pub fn diagnose(machine: &dyn Machine, options: Options, now_unix: u64) -> Repor
             generated: report::utc_timestamp(now_unix),
         },
         checks,
+        settings: checks::settings::sources(&ctx.settings),
     }
 }
 

@@ -1,8 +1,8 @@
 //! SsprDiag.exe: the admin's checker for password reset at the sign-in screen.
 //!
 //! Prints a table (default) or JSON (`--json`); exits 0 when every check passed, 1 on warnings,
-//! 2 on failures, 3 when it could not run as asked (bad arguments, `--collect` folder not
-//! writable, not on Windows).
+//! 2 on failures, 3 when it could not run as asked (bad arguments, `--collect` folder already
+//! existing or not writable, not on Windows).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -37,7 +37,8 @@ struct Args {
           value_parser = clap::value_parser!(u64).range(1..=60))]
     network_timeout: u64,
     /// Write the report, the registry keys checked, log files and event log entries into DIR,
-    /// for a support ticket.
+    /// for a support ticket. DIR must not exist: SsprDiag creates it, readable by SYSTEM and
+    /// Administrators only.
     #[arg(long, value_name = "DIR")]
     collect: Option<PathBuf>,
 }
@@ -66,6 +67,10 @@ fn note(line: &str) {
 }
 
 fn main() -> ExitCode {
+    // DLLs from System32 only, where Windows can be told so (docs/design.md, "The reset window
+    // and its sandbox").
+    #[cfg(windows)]
+    let _ = sspr_sandbox::windows::restrict_process_dll_search();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(error) => {

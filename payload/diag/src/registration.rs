@@ -1,29 +1,27 @@
-//! Where the product registers itself (DESIGN section 2), and reading a COM class's
+//! Where the product registers itself (docs/design.md, "MSI identity and properties"), and reading a COM class's
 //! `InprocServer32` back: the path, expanded, and what the file there is.
 
 use crate::machine::{expand_env, Machine, RegKey, Value, View};
 use crate::pe::{self, PeFacts};
 
 /// The provider's CLSID in registry form.
-pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// The product's credential provider filter (it hides the inbox password provider only while
 /// our wrapper works); the same class id as `sspr_credential_provider::FILTER_CLSID`.
-pub const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+pub const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 /// `HKCR\CLSID\{...}` as it lands: per-machine classes live in `HKLM\SOFTWARE\Classes`.
-pub const COM_CLASS_KEY: &str = r"SOFTWARE\Classes\CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const COM_CLASS_KEY: &str = sspr_identity::PROVIDER_CLASS_KEY;
 /// The key LogonUI enumerates for credential providers.
-pub const PROVIDERS_KEY: &str =
-    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers";
+pub const PROVIDERS_KEY: &str = sspr_identity::CREDENTIAL_PROVIDERS_KEY;
 /// The key LogonUI enumerates for credential provider filters.
-pub const FILTERS_KEY: &str =
-    r"SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters";
+pub const FILTERS_KEY: &str = sspr_identity::CREDENTIAL_PROVIDER_FILTERS_KEY;
 /// `HKLM\SOFTWARE\Policies\Microsoft\Windows\System`: `ExcludedCredentialProviders` and
 /// `DisableLockScreenAppNotifications` live here.
 pub const SYSTEM_POLICY_KEY: &str = r"SOFTWARE\Policies\Microsoft\Windows\System";
 /// The installed DLL's file name.
-pub const DLL_NAME: &str = "SsprCredentialProvider.dll";
+pub const DLL_NAME: &str = sspr_identity::PROVIDER_DLL;
 /// The default value the MSI writes under both registration keys.
-pub const CLASS_NAME: &str = "SsprCredentialProvider";
+pub const CLASS_NAME: &str = sspr_identity::PROVIDER_CLASS_NAME;
 /// Largest file read to inspect a DLL.
 const DLL_READ_LIMIT: u64 = 64 * 1024 * 1024;
 

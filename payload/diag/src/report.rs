@@ -1,5 +1,7 @@
 //! The outcome of a run: one [`CheckResult`] per check, and the exit code they add up to.
 
+use sspr_identity::DiagExit;
+
 /// A check's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
@@ -147,11 +149,26 @@ impl SystemSummary {
     }
 }
 
+/// Where one setting's effective value came from, and the Group Policy that set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingSource {
+    /// The registry value name (`Disabled`, `PortalUrl`, ...).
+    pub name: &'static str,
+    /// The effective value, as text (`1`, a URL, hosts joined with `;`).
+    pub value: String,
+    /// `policy`, `settings`, `registration` or `default`.
+    pub source: &'static str,
+    /// The administrative template policy that set it (only when `source` is `policy`).
+    pub policy: Option<&'static sspr_settings::policy::PolicyValue>,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     pub system: SystemSummary,
     pub checks: Vec<CheckResult>,
+    /// Every setting, in the order the provider and the reset window resolve them.
+    pub settings: Vec<SettingSource>,
 }
 
 /// How many checks ended in each status.
@@ -163,15 +180,15 @@ pub struct Counts {
     pub fail: usize,
 }
 
-/// Exit code: every check passed or was skipped.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: at least one warning, no failure.
-pub const EXIT_WARNINGS: u8 = 1;
-/// Exit code: at least one failure.
-pub const EXIT_FAILURES: u8 = 2;
-/// Exit code: SsprDiag itself could not do what was asked (bad arguments, `--collect` folder
-/// not writable).
-pub const EXIT_USAGE: u8 = 3;
+// SsprDiag's exit codes are documented once, on `sspr_identity::DiagExit`.
+/// [`DiagExit::Passed`]'s code.
+pub const EXIT_OK: u8 = DiagExit::Passed as u8;
+/// [`DiagExit::Warnings`]'s code.
+pub const EXIT_WARNINGS: u8 = DiagExit::Warnings as u8;
+/// [`DiagExit::Failures`]'s code.
+pub const EXIT_FAILURES: u8 = DiagExit::Failures as u8;
+/// [`DiagExit::Usage`]'s code.
+pub const EXIT_USAGE: u8 = DiagExit::Usage as u8;
 
 impl Report {
     pub fn counts(&self) -> Counts {
@@ -206,24 +223,7 @@ impl Report {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch (proleptic Gregorian, UTC).
 pub fn utc_timestamp(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
-    let seconds = unix_seconds % 86_400;
-    // Howard Hinnant's days-to-civil algorithm, for days since 1970-01-01.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    format!("{}Z", sspr_utc::Civil::from_unix(unix_seconds).iso8601())
 }
 
 #[cfg(test)]
@@ -236,6 +236,7 @@ mod tests {
 
     fn report(statuses: &[Status]) -> Report {
         Report {
+            settings: Vec::new(),
             system: SystemSummary {
                 computer: String::new(),
                 windows: String::new(),

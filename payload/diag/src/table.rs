@@ -106,6 +106,7 @@ mod tests {
         failing.look("HKLM\\B");
         failing.found("missing");
         let report = Report {
+            settings: Vec::new(),
             system: SystemSummary::sample(),
             checks: vec![
                 CheckBuilder::new("windows.version", "Windows").pass("Windows 7 SP1: supported"),

@@ -459,11 +459,12 @@ mod tests {
 
     #[test]
     fn silent_server_times_out() {
+        // The server answers nothing and keeps the connection open for a second: only the read
+        // timing out gives this message (the server closing would read end-of-stream, a
+        // different error), so no clock is needed to tell the timeout fired.
         let (endpoint, server) = serve(vec![Vec::new()], Duration::from_secs(1));
-        let started = Instant::now();
         let error = probe(&endpoint, None, QUICK).unwrap_err();
         assert_eq!(error, "no TLS answer within 0.4 s");
-        assert!(started.elapsed() < Duration::from_secs(1));
         server.join().unwrap();
     }
 

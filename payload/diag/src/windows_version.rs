@@ -32,7 +32,7 @@ pub enum Family {
 }
 
 impl Family {
-    /// Windows 7, 8 and 8.1: the seed's "Windows 7, 8, and 8.1" section applies.
+    /// Windows 7, 8 and 8.1: the "Windows 7, 8, and 8.1" section of Microsoft's "How to: Enable password reset from the Windows login screen" applies.
     pub fn is_seed_downlevel(self) -> bool {
         matches!(
             self,
@@ -40,7 +40,7 @@ impl Family {
         )
     }
 
-    /// Windows 10 and 11: the built-in feature and the seed's Windows 10 section apply.
+    /// Windows 10 and 11: the built-in feature and the Windows 10 section of Microsoft's "How to: Enable password reset from the Windows login screen" apply.
     pub fn is_windows_10_or_later(self) -> bool {
         matches!(self, Family::Windows10 | Family::Windows11)
     }
@@ -249,7 +249,7 @@ impl WindowsVersion {
     }
 
     /// Home or Pro: the editions on which Windows does not enforce content delivery policy
-    /// (the seed's `IsContentDeliveryPolicyEnforced`, which Microsoft's later revision of the
+    /// (`IsContentDeliveryPolicyEnforced` in Microsoft's "How to: Enable password reset from the Windows login screen", which Microsoft's later revision of the
     /// article words as "Windows SKU isn't Home or Professional edition").
     pub fn is_home_or_pro(&self) -> Option<bool> {
         let edition = self.edition_id.as_deref()?;

@@ -6,7 +6,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod access_probes;
 pub mod args;
+pub mod desktop;
 pub mod plan;
 pub mod portal;
 pub mod report;

@@ -1,9 +1,7 @@
 //! SsprResetHost.exe: the reset portal in a locked-down window, started by the credential
 //! provider's link inside a sandbox (restricted token, job) it checks before showing anything.
 //!
-//! Exit codes: 0 closed normally (or `--check-url` allowed), 1 `--check-url` denied, 2 bad
-//! command line, 3 no usable portal, 4 not sandboxed (refused to run), 5 the browser failed,
-//! 6 not on Windows.
+//! Exit codes: `sspr_identity::HostExit` (documented there; 2, a bad command line, is clap's).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -12,6 +10,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use sspr_identity::HostExit;
 #[cfg(windows)]
 use sspr_reset_host::session;
 use sspr_reset_host::{args::Args, plan::plan};
@@ -24,7 +23,7 @@ fn check_url(url: &str, args: &Args, settings: &Settings) -> ExitCode {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("SsprResetHost: {error}");
-            return ExitCode::from(3);
+            return ExitCode::from(HostExit::NoPortal);
         }
     };
     match plan.policy.policy.check(url) {
@@ -34,12 +33,16 @@ fn check_url(url: &str, args: &Args, settings: &Settings) -> ExitCode {
         }
         Verdict::Deny(deny) => {
             println!("deny ({}): {}", deny.kind.name(), deny.detail);
-            ExitCode::from(1)
+            ExitCode::from(HostExit::UrlDenied)
         }
     }
 }
 
 fn main() -> ExitCode {
+    // DLLs from System32 only, where Windows can be told so (docs/design.md, "The reset window
+    // and its sandbox").
+    #[cfg(windows)]
+    let _ = sspr_sandbox::windows::restrict_process_dll_search();
     let args = Args::parse();
     #[cfg(windows)]
     let settings = session::settings();
@@ -60,6 +63,6 @@ fn main() -> ExitCode {
         eprintln!(
             "SsprResetHost: the reset window runs on Windows only (--check-url works anywhere)"
         );
-        ExitCode::from(6)
+        ExitCode::from(HostExit::NotWindows)
     }
 }

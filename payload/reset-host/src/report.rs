@@ -4,6 +4,8 @@
 use serde::Serialize;
 use sspr_sandbox::{JobFacts, TokenFacts, Violation};
 
+use crate::access_probes::{granted, Probe};
+use crate::desktop::DesktopReport;
 use crate::plan::Plan;
 
 /// The sandbox as this process sees it, and the verdict.
@@ -69,11 +71,18 @@ pub struct SelfTest {
     pub sandbox: SandboxReport,
     /// The policy, or why none could be loaded.
     pub policy: Result<PolicyReport, String>,
+    /// Each access the sandbox must deny, tried (docs/design.md, "The reset window and its
+    /// sandbox"); any `granted` fails the self-test.
+    pub access: Vec<Probe>,
     /// The first page it would open.
     pub url: Option<String>,
     pub idle_timeout_seconds: Option<u32>,
-    /// True when the host would show the window (sandbox ok and a usable plan).
+    /// True when the host would show the window (sandbox ok, a usable plan, and the desktop
+    /// checked and right).
     pub would_run: bool,
+    /// The desktop the host runs on, once checked ([`SelfTest::with_desktop`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desktop: Option<DesktopReport>,
 }
 
 impl SelfTest {
@@ -84,6 +93,7 @@ impl SelfTest {
             program: "SsprResetHost",
             version: env!("CARGO_PKG_VERSION"),
             sandbox,
+            access: Vec::new(),
             url: plan.as_ref().ok().map(|p| p.url.clone()),
             idle_timeout_seconds: plan.as_ref().ok().map(|p| p.idle_timeout_seconds),
             policy: plan.map(|p| PolicyReport {
@@ -102,7 +112,28 @@ impl SelfTest {
                 rejected_settings: p.rejected_settings.clone(),
             }),
             would_run,
+            desktop: None,
         }
+    }
+
+    /// Adds the desktop check; a wrong desktop means the host would not run.
+    pub fn with_desktop(mut self, desktop: DesktopReport) -> Self {
+        self.would_run &= desktop.ok;
+        self.desktop = Some(desktop);
+        self
+    }
+
+    /// The report with the access probes' results: a granted access is a sandbox violation and
+    /// the host would not run.
+    pub fn with_access(mut self, probes: Vec<Probe>) -> Self {
+        let leaks = granted(&probes);
+        if !leaks.is_empty() {
+            self.sandbox.ok = false;
+            self.would_run = false;
+            self.sandbox.violations.extend(leaks);
+        }
+        self.access = probes;
+        self
     }
 
     /// Pretty JSON (serialising plain data cannot fail; an empty object if it somehow did).
@@ -126,7 +157,8 @@ mod tests {
                 enabled: true,
             }],
             groups: vec![Group::new("S-1-5-32-544", 0xF)],
-            restricted_sids: false,
+            restricting_sids: Vec::new(),
+            logon_session: "0x0:0x3e7".into(),
         }
     }
 
@@ -142,7 +174,7 @@ mod tests {
             )),
         );
         assert!(!report.ok);
-        assert_eq!(report.violations.len(), 3, "{:?}", report.violations);
+        assert_eq!(report.violations.len(), 5, "{:?}", report.violations);
         let json = SelfTest::new(report, Err("no plan".into())).to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["would_run"], false);
@@ -150,6 +182,29 @@ mod tests {
         assert_eq!(value["sandbox"]["token"]["groups"][0]["flags"][3], "owner");
         assert_eq!(value["sandbox"]["job"]["active_process_limit"], 1);
         assert_eq!(value["policy"]["Err"], "no plan");
+    }
+
+    #[test]
+    fn a_granted_access_fails_the_self_test() {
+        use crate::access_probes::Outcome;
+        let sandbox = SandboxReport {
+            ok: true,
+            token: None,
+            job: None,
+            violations: Vec::new(),
+        };
+        let report = SelfTest::new(sandbox, Err("no plan".into())).with_access(vec![
+            Probe::new("hklm-sam", Outcome::Denied, "access denied"),
+            Probe::new("open-logonui", Outcome::Granted, "opened"),
+        ]);
+        assert!(!report.sandbox.ok);
+        assert_eq!(
+            report.sandbox.violations,
+            ["access open-logonui: granted (opened)"]
+        );
+        let value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        assert_eq!(value["access"][0]["outcome"], "denied");
+        assert_eq!(value["access"][1]["access"], "open-logonui");
     }
 
     #[test]
@@ -162,5 +217,20 @@ mod tests {
                 "job: cannot be read (no job)"
             ]
         );
+    }
+
+    #[test]
+    fn a_wrong_desktop_means_the_host_would_not_run() {
+        let token = system_token();
+        let report = SandboxReport::new(Ok(token), Err("no job".into()));
+        let desktop = DesktopReport::new(Ok(r"WinSta0\Default".to_owned()));
+        let json = SelfTest::new(report, Err("no plan".into()))
+            .with_desktop(desktop)
+            .to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["would_run"], false);
+        assert_eq!(value["desktop"]["actual"]["Ok"], r"WinSta0\Default");
+        assert_eq!(value["desktop"]["expected"], r"WinSta0\Winlogon");
+        assert_eq!(value["desktop"]["ok"], false);
     }
 }

@@ -8,12 +8,14 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use sspr_identity::HostExit;
 use sspr_sandbox::windows::{current_job_facts, current_token_facts};
 use sspr_settings::windows_registry::MachineRegistry;
 use sspr_settings::{resolve, Settings, WindowsFamily};
 use sspr_url_policy::{Policy, Verdict};
 
 use crate::args::Args;
+use crate::desktop::{current_desktop, DesktopReport};
 use crate::plan::{plan, Plan};
 use crate::report::{SandboxReport, SelfTest};
 use crate::window::{self, CloseReason, Gate, WindowOptions};
@@ -57,6 +59,12 @@ impl Gate for PolicyGate<'_> {
         }
     }
 
+    // Scripts, styles and images may also come from the CDN hosts; a refusal here is the
+    // security manager's, which logs what it refused.
+    fn allow_subresource(&self, url: &str) -> bool {
+        self.0.check_subresource(url).is_allowed()
+    }
+
     fn log(&self, line: &str) {
         log(line);
     }
@@ -67,19 +75,26 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
     let sandbox = read_sandbox();
     let planned =
         plan(args.portal_url.as_deref(), args.user.as_deref(), settings).map_err(|e| e.to_string());
+    let desktop = DesktopReport::new(current_desktop());
     if args.self_test {
-        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone));
+        let report = SelfTest::new(sandbox, planned.as_ref().map_err(Clone::clone))
+            .with_desktop(desktop)
+            .with_access(crate::access_probes::run_all());
         let would_run = report.would_run;
         println!("{}", report.to_json());
         return if would_run {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(4)
+            ExitCode::from(HostExit::NotSandboxed)
         };
     }
     log(&format!(
         "self-check: {}",
         serde_json::to_string(&sandbox).unwrap_or_default()
+    ));
+    log(&format!(
+        "self-check desktop: {}",
+        serde_json::to_string(&desktop).unwrap_or_default()
     ));
     if !sandbox.ok {
         for violation in &sandbox.violations {
@@ -90,13 +105,20 @@ pub fn run(args: &Args, settings: &Settings) -> ExitCode {
              it in ({}); run it with --self-test to see the token and job",
             sandbox.violations.join("; ")
         );
+        return ExitCode::from(HostExit::NotSandboxed);
+    }
+    if let Some(violation) = desktop.violation() {
+        log(&format!("refusing to run: {violation}"));
+        eprintln!(
+            "SsprResetHost: refusing to run: {violation}; the host belongs on the sign-in screen"
+        );
         return ExitCode::from(4);
     }
     let plan = match planned {
         Ok(plan) => plan,
         Err(error) => {
             log(&format!("no portal to show: {error}"));
-            return ExitCode::from(3);
+            return ExitCode::from(HostExit::NoPortal);
         }
     };
     show(&plan, args.parent_window)
@@ -125,7 +147,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
     match window::run(&options, &PolicyGate(&plan.policy.policy)) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
-            ExitCode::from(5)
+            ExitCode::from(HostExit::BrowserFailed)
         }
         Ok(reason) => {
             log(&format!("closed: {}", reason.name()));
@@ -133,7 +155,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         }
         Err(error) => {
             log(&format!("the window failed: {error}"));
-            ExitCode::from(5)
+            ExitCode::from(HostExit::BrowserFailed)
         }
     }
 }

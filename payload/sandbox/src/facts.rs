@@ -71,8 +71,21 @@ pub struct TokenFacts {
     pub privileges: Vec<Privilege>,
     /// Every group of the token.
     pub groups: Vec<Group>,
-    /// True for a restricted token (one with restricting SIDs; ours has none, see the README).
-    pub restricted_sids: bool,
+    /// The restricting SIDs (`TokenRestrictedSids`): an access is granted only if these grant it
+    /// too. Empty for an unrestricted token.
+    pub restricting_sids: Vec<String>,
+    /// The logon session (`TokenStatistics.AuthenticationId`) as `high:low` in hex; SYSTEM's is
+    /// [`SYSTEM_LOGON_SESSION`], whose network identity is the computer account.
+    pub logon_session: String,
+}
+
+/// SYSTEM's logon session (`SYSTEM_LUID`, 0x3e7): network logons from it use the computer's
+/// account.
+pub const SYSTEM_LOGON_SESSION: &str = "0x0:0x3e7";
+
+/// A logon session LUID as [`TokenFacts::logon_session`] spells it.
+pub fn logon_session_text(high: i32, low: u32) -> String {
+    format!("0x{high:x}:0x{low:x}")
 }
 
 /// The job a process runs in, as the host sees it.
@@ -171,6 +184,12 @@ mod tests {
                 "ui-desktop"
             ]
         );
+    }
+
+    #[test]
+    fn logon_sessions_are_spelled_like_systems() {
+        assert_eq!(logon_session_text(0, 0x3e7), SYSTEM_LOGON_SESSION);
+        assert_eq!(logon_session_text(1, 0xabc), "0x1:0xabc");
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! Linux), how the provider applies it and how the host reads it back (`windows`).
 //!
 //! The provider runs as SYSTEM inside LogonUI and never shows UI itself. It starts
-//! `SsprResetHost.exe` with a restricted copy of its token (powerful groups deny-only, every
-//! privilege but change-notify removed, low integrity level) inside a job object (one active
-//! process, UI limits, killed when the job closes). The host reads its own token and job at
-//! start and refuses to run unless both are exactly that ([`check`]).
+//! `SsprResetHost.exe` with a restricted copy of its token (every group deny-only, every
+//! privilege but change-notify removed, low integrity level, the restricting SIDs Everyone,
+//! Users, Restricted and a per-launch SID, in a logon session of its own whose network
+//! credentials are made up) inside a job object (one active process, UI limits, killed when the
+//! job closes). The host reads its own token and job at start and refuses to run unless both
+//! are exactly that ([`check`]). [`non_admin_writers`] judges whether a folder that SYSTEM
+//! loads code from or logs into can be written by anyone but SYSTEM and Administrators.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -15,9 +18,15 @@ mod expectations;
 mod facts;
 #[cfg(windows)]
 pub mod windows;
+mod writers;
 
 pub use expectations::{
-    check, is_powerful_group, Violation, ALLOWED_PRIVILEGE, JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS,
-    LOW_INTEGRITY_RID, POWERFUL_DOMAIN_RIDS, POWERFUL_GROUPS,
+    check, is_launch_sid, is_powerful_group, Violation, ALLOWED_PRIVILEGE, JOB_LIMIT_FLAGS,
+    JOB_UI_RESTRICTIONS, LAUNCH_SID_AUTHORITY, LAUNCH_SID_MARK, LAUNCH_SID_PREFIX,
+    LOW_INTEGRITY_RID, POWERFUL_DOMAIN_RIDS, POWERFUL_GROUPS, RESTRICTING_SIDS,
 };
-pub use facts::{integrity_name, Group, JobFacts, Privilege, TokenFacts};
+pub use facts::{
+    integrity_name, logon_session_text, Group, JobFacts, Privilege, TokenFacts,
+    SYSTEM_LOGON_SESSION,
+};
+pub use writers::{non_admin_writers, AceFacts};

@@ -8,19 +8,26 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod policy;
+pub mod snapshot;
 #[cfg(windows)]
 pub mod windows_registry;
+#[cfg(windows)]
+pub mod windows_watch;
+
+use sspr_identity::value;
 
 /// `HKLM\SOFTWARE\SsprWindowsLogon`: values the MSI writes.
-pub const SETTINGS_KEY: &str = r"SOFTWARE\SsprWindowsLogon";
+pub const SETTINGS_KEY: &str = sspr_identity::SETTINGS_KEY;
 /// `HKLM\SOFTWARE\Policies\SsprWindowsLogon`: Group Policy; a value here always wins.
-pub const POLICY_KEY: &str = r"SOFTWARE\Policies\SsprWindowsLogon";
-/// The provider's registration key, where the seed documents `EnableLogging`.
-pub const PROVIDER_KEY: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const POLICY_KEY: &str = sspr_identity::POLICY_KEY;
+/// The provider's registration key, where Microsoft's "How to: Enable password reset from the
+/// Windows login screen" documents `EnableLogging`.
+pub const PROVIDER_KEY: &str = sspr_identity::PROVIDER_KEY;
 
 pub const DEFAULT_PORTAL_URL: &str = "https://passwordreset.microsoftonline.com/";
 pub const DEFAULT_LINK_TEXT: &str = "Reset password";
-/// Windows 7's wording, as the seed shows it.
+/// Windows 7's wording, as Microsoft's "How to: Enable password reset from the Windows login screen" shows it.
 pub const DEFAULT_LINK_TEXT_WINDOWS_7: &str = "Forgot password?";
 /// Longest link text shown; longer values are cut (LogonUI lays the link out on one line).
 pub const MAX_LINK_TEXT_CHARS: usize = 64;
@@ -249,18 +256,18 @@ pub fn resolve(registry: &dyn RegistryRead, family: WindowsFamily) -> Settings {
         WindowsFamily::Windows8OrLater => DEFAULT_LINK_TEXT,
     };
     Settings {
-        disabled: lookup(registry, &ordered, "Disabled", dword_flag, false),
+        disabled: lookup(registry, &ordered, value::DISABLED, dword_flag, false),
         link_text: lookup(
             registry,
             &ordered,
-            "LinkText",
+            value::LINK_TEXT,
             link_text,
             default_link.to_owned(),
         ),
         portal_url: lookup(
             registry,
             &ordered,
-            "PortalUrl",
+            value::PORTAL_URL,
             portal_url,
             DEFAULT_PORTAL_URL.to_owned(),
         ),
@@ -270,15 +277,21 @@ pub fn resolve(registry: &dyn RegistryRead, family: WindowsFamily) -> Settings {
                 (Source::Policy, POLICY_KEY),
                 (Source::Registration, PROVIDER_KEY),
             ],
-            "EnableLogging",
+            value::ENABLE_LOGGING,
             dword_flag,
             false,
         ),
-        allowed_hosts: lookup(registry, &ordered, "AllowedHosts", host_list, Vec::new()),
+        allowed_hosts: lookup(
+            registry,
+            &ordered,
+            value::ALLOWED_HOSTS,
+            host_list,
+            Vec::new(),
+        ),
         idle_timeout_seconds: lookup(
             registry,
             &ordered,
-            "IdleTimeoutSeconds",
+            value::IDLE_TIMEOUT_SECONDS,
             idle_timeout,
             DEFAULT_IDLE_TIMEOUT_SECONDS,
         ),

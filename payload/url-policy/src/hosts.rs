@@ -3,13 +3,20 @@
 
 use crate::verdict::quoted;
 
-/// Hosts the reset window may always open (DESIGN section 8). Each is needed by Microsoft's
-/// password-reset flow itself; anything else must be the portal's host or an admin's entry.
-pub const BUILT_IN_HOSTS: &[&str] = &[
+/// The built-in hosts the reset window may show as pages (docs/design.md, "The reset window
+/// and its sandbox"). Each is needed by Microsoft's password-reset flow itself; any other page
+/// must be on the portal's host or an admin's entry.
+pub const BUILT_IN_PAGE_HOSTS: &[&str] = &[
     // The Microsoft Entra self-service password reset portal: the default `PortalUrl`.
     "passwordreset.microsoftonline.com",
     // Entra sign-in: the portal sends the user here to prove who they are, and back.
     "login.microsoftonline.com",
+];
+
+/// The built-in hosts that serve only scripts, styles, fonts and images: a page may load from
+/// them, but the window never shows one of their URLs as a page (a CDN that hosts any
+/// customer's files would otherwise be a way to a page of anyone's making).
+pub const SUBRESOURCE_ONLY_HOSTS: &[&str] = &[
     // Microsoft's script CDN: the reset portal loads its jQuery and Knockout from here.
     "ajax.aspnetcdn.com",
     // The sign-in page's scripts and styles. Microsoft serves them from two CDN domains and
@@ -24,6 +31,14 @@ pub const BUILT_IN_HOSTS: &[&str] = &[
     "logincdn.msauth.net",
     "logincdn.msftauth.net",
 ];
+
+/// Every built-in host: the pages, then the CDNs.
+pub fn built_in_hosts() -> impl Iterator<Item = &'static str> {
+    BUILT_IN_PAGE_HOSTS
+        .iter()
+        .chain(SUBRESOURCE_ONLY_HOSTS)
+        .copied()
+}
 
 /// The longest host name DNS allows, in characters (without a trailing dot).
 const MAX_HOST_LEN: usize = 253;
@@ -104,6 +119,12 @@ pub(crate) fn ends_in_a_number(host: &str) -> bool {
     }
 }
 
+/// A host without a dot (`sspr`, `localhost`): Internet Explorer maps such names to the Local
+/// intranet zone, where it signs in with the machine's Windows credentials.
+pub(crate) fn is_single_label(host: &str) -> bool {
+    !host.contains('.')
+}
+
 /// Checks one `AllowedHosts` entry: a plain host name, nothing around it. Returns it
 /// lower-cased, or the reason it is ignored, worded for the admin who wrote it.
 pub(crate) fn admin_host(entry: &str) -> Result<String, String> {
@@ -131,6 +152,14 @@ pub(crate) fn admin_host(entry: &str) -> Result<String, String> {
         );
     }
     check_syntax(entry).map_err(|error| admin_reason(error, entry))?;
+    if is_single_label(entry) {
+        return Err(
+            "is a single-label name (no dot): Internet Explorer puts it in the Local intranet \
+             zone and signs in to it with the machine's credentials; give the fully qualified \
+             name, e.g. `sspr.contoso.com`"
+                .to_owned(),
+        );
+    }
     Ok(entry.to_ascii_lowercase())
 }
 
@@ -165,9 +194,17 @@ mod tests {
 
     #[test]
     fn built_in_hosts_are_plain_lower_case_host_names() {
-        for host in BUILT_IN_HOSTS {
-            assert_eq!(admin_host(host).as_deref(), Ok(*host));
+        for host in built_in_hosts() {
+            assert_eq!(admin_host(host).as_deref(), Ok(host));
         }
+    }
+
+    #[test]
+    fn a_single_label_admin_host_is_refused() {
+        assert_eq!(
+            admin_host("sspr").map_err(|e| e.contains("single-label")),
+            Err(true)
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ impl<'a> HttpsUrl<'a> {
         Ok(Self { host, rest })
     }
 
+    /// Everything after the authority: empty, or starting with `/`, `\\`, `?` or `#`.
+    pub fn rest(&self) -> &'a str {
+        self.rest
+    }
+
     /// The rules for what follows the host: no backslash before the query, ASCII only.
     pub fn check_rest(&self) -> Result<(), Deny> {
         let path = self.rest.split(['?', '#']).next().unwrap_or_default();
@@ -106,7 +111,7 @@ fn strip_https_scheme(url: &str) -> Result<&str, Deny> {
 }
 
 /// RFC 3986: a letter, then letters, digits, `+`, `-`, `.`.
-fn is_scheme(text: &str) -> bool {
+pub(crate) fn is_scheme(text: &str) -> bool {
     let mut bytes = text.bytes();
     bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
         && bytes.all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
@@ -143,6 +148,16 @@ fn check_authority(authority: &str) -> Result<String, Deny> {
         None => (authority, None),
     };
     hosts::check_syntax(host).map_err(|error| host_deny(error, host))?;
+    if hosts::is_single_label(host) {
+        return Err(Deny::new(
+            DenyKind::SingleLabelHost,
+            format!(
+                "single-label host `{}` (no dot): Internet Explorer puts it in the Local \
+                 intranet zone and signs in to it with the machine's credentials",
+                host.to_ascii_lowercase()
+            ),
+        ));
+    }
     match port {
         None | Some("443") => Ok(host.to_ascii_lowercase()),
         Some("") => Err(Deny::new(

@@ -34,11 +34,19 @@ pub enum DenyKind {
     Backslash,
     /// A well-formed https URL whose host is not on the allowed list.
     HostNotAllowed,
+    /// A host without a dot: Internet Explorer's Local intranet zone, where it signs in with
+    /// the machine's credentials.
+    SingleLabelHost,
+    /// A CDN host, which may serve a page's scripts and images but never a page.
+    SubresourceOnly,
+    /// A parameter of the query or fragment carries a URL the policy would not open as a page
+    /// (an open redirect on an allowed host).
+    OpenRedirect,
 }
 
 impl DenyKind {
     /// Every kind, in declaration order.
-    pub const ALL: [DenyKind; 14] = [
+    pub const ALL: [DenyKind; 17] = [
         DenyKind::NoScheme,
         DenyKind::NotHttps,
         DenyKind::Malformed,
@@ -53,6 +61,9 @@ impl DenyKind {
         DenyKind::TrailingDot,
         DenyKind::Backslash,
         DenyKind::HostNotAllowed,
+        DenyKind::SingleLabelHost,
+        DenyKind::SubresourceOnly,
+        DenyKind::OpenRedirect,
     ];
 
     /// The stable snake_case name logs and JSON use.
@@ -72,6 +83,9 @@ impl DenyKind {
             DenyKind::TrailingDot => "trailing_dot",
             DenyKind::Backslash => "backslash",
             DenyKind::HostNotAllowed => "host_not_allowed",
+            DenyKind::SingleLabelHost => "single_label_host",
+            DenyKind::SubresourceOnly => "subresource_only",
+            DenyKind::OpenRedirect => "open_redirect",
         }
     }
 }

@@ -1,7 +1,14 @@
 //! The navigation policy through its public API: each tricky case from the issue, the allowed
 //! cases, and loading (portal URL and admin host entries).
 
-use sspr_url_policy::{Deny, DenyKind, Loaded, Policy, Verdict, BUILT_IN_HOSTS};
+use sspr_url_policy::{
+    built_in_hosts, Deny, DenyKind, Loaded, Policy, Verdict, BUILT_IN_PAGE_HOSTS,
+    SUBRESOURCE_ONLY_HOSTS,
+};
+
+fn built_ins() -> Vec<&'static str> {
+    built_in_hosts().collect()
+}
 
 const PORTAL: &str = "https://sspr.contoso.com/reset?tenant=contoso";
 
@@ -44,22 +51,80 @@ fn assert_ignored(entry: &str, reason: &str) {
         loaded.ignored_hosts,
         [(entry.to_owned(), reason.to_owned())]
     );
-    assert_eq!(loaded.policy.hosts().len(), BUILT_IN_HOSTS.len() + 1);
+    assert_eq!(loaded.policy.hosts().len(), built_ins().len() + 1);
 }
 
 // Allowed.
 
 #[test]
-fn each_built_in_host_is_allowed() {
-    for host in BUILT_IN_HOSTS {
-        assert_allowed(&format!("https://{host}/"), host);
+fn each_built_in_host_is_allowed_as_a_subresource() {
+    for host in built_ins() {
+        assert_eq!(
+            policy().check_subresource(&format!("https://{host}/x.js")),
+            Verdict::Allow {
+                host: host.to_owned()
+            }
+        );
     }
+}
+
+#[test]
+fn only_the_portal_and_sign_in_hosts_are_pages() {
+    let pages: Vec<&str> = built_ins()
+        .into_iter()
+        .filter(|host| policy().check(&format!("https://{host}/")).is_allowed())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "passwordreset.microsoftonline.com",
+            "login.microsoftonline.com"
+        ]
+    );
+    assert_eq!(pages, BUILT_IN_PAGE_HOSTS);
+    assert_eq!(SUBRESOURCE_ONLY_HOSTS.len(), built_ins().len() - 2);
+}
+
+#[test]
+fn a_cdn_host_is_refused_as_a_page() {
+    assert_denied(
+        "https://ajax.aspnetcdn.com/ajax/jQuery/jquery-3.7.1.min.js",
+        DenyKind::SubresourceOnly,
+        "host `ajax.aspnetcdn.com` serves scripts and images only, never a page",
+    );
+}
+
+#[test]
+fn a_cdn_host_that_is_the_portal_is_a_page() {
+    let loaded = Policy::load("https://aadcdn.msauth.net/portal", &[]).unwrap();
+    assert!(loaded
+        .policy
+        .check("https://aadcdn.msauth.net/x")
+        .is_allowed());
+}
+
+#[test]
+fn a_subresource_follows_the_url_rules_too() {
+    assert_eq!(
+        policy()
+            .check_subresource("https://evil.test/x.js")
+            .deny()
+            .map(|d| d.kind),
+        Some(DenyKind::HostNotAllowed)
+    );
+    assert_eq!(
+        policy()
+            .check_subresource("http://ajax.aspnetcdn.com/x.js")
+            .deny()
+            .map(|d| d.kind),
+        Some(DenyKind::NotHttps)
+    );
 }
 
 #[test]
 fn the_built_in_hosts_are_the_reset_portal_sign_in_and_their_cdns() {
     assert_eq!(
-        BUILT_IN_HOSTS,
+        built_ins(),
         [
             "passwordreset.microsoftonline.com",
             "login.microsoftonline.com",
@@ -108,40 +173,64 @@ fn upper_case_scheme_and_host_are_allowed_and_reported_lower_case() {
 #[test]
 fn a_query_and_a_fragment_are_allowed() {
     assert_allowed(
-        "https://passwordreset.microsoftonline.com/?ru=https%3a%2f%2fevil.test&x=@#frag/@x",
+        "https://passwordreset.microsoftonline.com/?ru=https%3a%2f%2fsspr.contoso.com&x=@#frag/@x",
         "passwordreset.microsoftonline.com",
     );
 }
 
+// Open redirects.
+
 #[test]
-fn a_url_without_a_path_is_allowed() {
-    assert_allowed(
-        "https://login.microsoftonline.com",
-        "login.microsoftonline.com",
+fn an_authorize_request_back_to_another_host_is_denied() {
+    assert_denied(
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=x&response_type=code&redirect_uri=https://evil.test/",
+        DenyKind::OpenRedirect,
+        "parameter `redirect_uri` carries the URL `https://evil.test/`, which is not allowed as a page (host_not_allowed: host `evil.test` is not on the allowed list)",
     );
+}
+
+#[test]
+fn a_twice_encoded_reply_address_is_denied() {
+    assert_denied(
+        "https://login.contoso.com/adfs/ls/?wa=wsignin1.0&wreply=https%253a%252f%252fevil.test%252f",
+        DenyKind::OpenRedirect,
+        "parameter `wreply` carries the URL `https://evil.test/`, twice percent-decoded, which is not allowed as a page (host_not_allowed: host `evil.test` is not on the allowed list)",
+    );
+}
+
+#[test]
+fn a_reply_to_an_allowed_page_is_allowed() {
     assert_allowed(
-        "https://login.microsoftonline.com?x=1",
+        "https://login.microsoftonline.com/common/oauth2/authorize?client_id=x&redirect_uri=https%3a%2f%2fpasswordreset.microsoftonline.com%2f%3fru%3dhttps%253a%252f%252fsspr.contoso.com%252f",
         "login.microsoftonline.com",
     );
 }
 
 #[test]
-fn a_backslash_in_the_query_is_allowed() {
-    assert_allowed(
-        r"https://login.microsoftonline.com/?path=C:\x#a\b",
-        "login.microsoftonline.com",
+fn a_reply_to_a_cdn_is_denied() {
+    assert_denied(
+        "https://login.microsoftonline.com/logout?post_logout_redirect_uri=https://aadcdn.msauthimages.net/evil.htm",
+        DenyKind::OpenRedirect,
+        "parameter `post_logout_redirect_uri` carries the URL `https://aadcdn.msauthimages.net/evil.htm`, which is not allowed as a page (subresource_only: host `aadcdn.msauthimages.net` serves scripts and images only, never a page)",
     );
 }
 
 #[test]
-fn a_punycode_host_is_allowed_when_listed() {
-    let loaded = load(&["xn--80ak6aa92e.com"]);
-    assert_eq!(
-        loaded.policy.check("https://xn--80ak6aa92e.com/"),
-        Verdict::Allow {
-            host: "xn--80ak6aa92e.com".to_owned()
-        }
-    );
+fn a_chain_of_four_nested_urls_is_denied() {
+    // Each level carries the previous URL, encoded once more.
+    let mut url = "https://sspr.contoso.com/".to_owned();
+    let mut verdicts = Vec::new();
+    for _ in 0..3 {
+        let encoded = url
+            .replace('%', "%25")
+            .replace(':', "%3a")
+            .replace('/', "%2f")
+            .replace('?', "%3f")
+            .replace('=', "%3d");
+        url = format!("https://sspr.contoso.com/?next={encoded}");
+        verdicts.push(policy().check(&url).deny().map(|d| d.kind));
+    }
+    assert_eq!(verdicts, [None, None, Some(DenyKind::OpenRedirect)]);
 }
 
 // Denied: the cases the issue names.
@@ -548,6 +637,9 @@ fn deny_kinds_have_stable_names() {
             "trailing_dot",
             "backslash",
             "host_not_allowed",
+            "single_label_host",
+            "subresource_only",
+            "open_redirect",
         ]
     );
 }
@@ -562,7 +654,7 @@ fn hosts_are_built_ins_then_portal_then_admin_without_duplicates() {
         "login.microsoftonline.com",
         "login.contoso.com",
     ]);
-    let mut expected: Vec<String> = BUILT_IN_HOSTS.iter().map(|h| (*h).to_owned()).collect();
+    let mut expected: Vec<String> = built_in_hosts().map(str::to_owned).collect();
     expected.push("sspr.contoso.com".to_owned());
     expected.push("login.contoso.com".to_owned());
     assert_eq!(loaded.policy.hosts(), expected);
@@ -573,7 +665,7 @@ fn hosts_are_built_ins_then_portal_then_admin_without_duplicates() {
 #[test]
 fn the_default_portal_adds_no_host() {
     let loaded = Policy::load("https://passwordreset.microsoftonline.com/", &[]).unwrap();
-    assert_eq!(loaded.policy.hosts(), BUILT_IN_HOSTS);
+    assert_eq!(loaded.policy.hosts(), built_ins());
     assert_eq!(
         loaded.policy.portal_host(),
         "passwordreset.microsoftonline.com"
@@ -622,6 +714,25 @@ fn a_portal_url_with_a_backslash_path_fails_to_load() {
     assert_eq!(
         Policy::load("https://sspr.contoso.com\\reset", &[]).map_err(|d| d.kind),
         Err(DenyKind::Backslash)
+    );
+}
+
+#[test]
+fn a_single_label_admin_host_is_ignored() {
+    assert_ignored(
+        "sspr",
+        "is a single-label name (no dot): Internet Explorer puts it in the Local intranet zone and signs in to it with the machine's credentials; give the fully qualified name, e.g. `sspr.contoso.com`",
+    );
+}
+
+#[test]
+fn a_single_label_portal_fails_to_load() {
+    assert_eq!(
+        Policy::load("https://sspr/", &[]),
+        Err(Deny {
+            kind: DenyKind::SingleLabelHost,
+            detail: "single-label host `sspr` (no dot): Internet Explorer puts it in the Local intranet zone and signs in to it with the machine's credentials".to_owned()
+        })
     );
 }
 
@@ -708,4 +819,12 @@ fn refused_admin_hosts_do_not_stop_the_others() {
         .map(|(entry, _)| entry.as_str())
         .collect();
     assert_eq!(ignored, ["*.contoso.com", "10.0.0.1"]);
+}
+
+#[test]
+fn a_portal_url_that_redirects_elsewhere_fails_to_load() {
+    assert_eq!(
+        Policy::load("https://sspr.contoso.com/?ru=https://evil.test/", &[]).map_err(|d| d.kind),
+        Err(DenyKind::OpenRedirect)
+    );
 }

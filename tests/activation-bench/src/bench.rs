@@ -17,6 +17,8 @@ use windows::Win32::System::Performance::{QueryPerformanceCounter, QueryPerforma
 use windows::Win32::UI::Shell::{ICredentialProvider, CPUS_LOGON};
 use windows_core::{s, Interface, BOOL, GUID, HRESULT, HSTRING};
 
+use crate::phases::Breakdown;
+
 type GetClassObject =
     unsafe extern "system" fn(*const GUID, *const GUID, *mut *mut c_void) -> HRESULT;
 
@@ -33,14 +35,37 @@ fn micros(ticks: i64, frequency: i64) -> f64 {
 
 /// One activation: a fresh object through LogonUI's opening calls. Returns the field count.
 fn activate(factory: &IClassFactory) -> Result<u32, String> {
+    // No clock reads: the call compiles to the bare sequence.
+    activate_with(factory, |_| {})
+}
+
+/// [`activate`] with each call timed into `breakdown` (phases 2 to 6 of `phases::PHASES`).
+fn activate_timed(
+    factory: &IClassFactory,
+    frequency: i64,
+    breakdown: &mut Breakdown,
+) -> Result<(), String> {
+    let mut mark = now();
+    activate_with(factory, |phase| {
+        let at = now();
+        breakdown.record(phase, micros(at - mark, frequency));
+        mark = at;
+    })?;
+    Ok(())
+}
+
+/// The activation sequence, calling `lap(phase)` after each phase (index into `PHASES`).
+fn activate_with(factory: &IClassFactory, mut lap: impl FnMut(usize)) -> Result<u32, String> {
     // SAFETY: CreateInstance with no outer object and the provider's IID.
     let provider: ICredentialProvider =
         unsafe { factory.CreateInstance(None) }.map_err(|e| format!("CreateInstance: {e}"))?;
+    lap(2);
     // SAFETY: plain COM calls on a live object; out-pointers are locals.
-    unsafe {
+    let fields = unsafe {
         provider
             .SetUsageScenario(CPUS_LOGON, 0)
             .map_err(|e| format!("SetUsageScenario: {e}"))?;
+        lap(3);
         let fields = provider
             .GetFieldDescriptorCount()
             .map_err(|e| format!("GetFieldDescriptorCount: {e}"))?;
@@ -53,12 +78,40 @@ fn activate(factory: &IClassFactory) -> Result<u32, String> {
                 CoTaskMemFree(Some(descriptor as *const c_void));
             }
         }
+        lap(4);
         let (mut count, mut default, mut auto) = (0u32, 0u32, BOOL(0));
         provider
             .GetCredentialCount(&mut count, &mut default, &mut auto)
             .map_err(|e| format!("GetCredentialCount: {e}"))?;
-        Ok(fields)
-    }
+        lap(5);
+        fields
+    };
+    drop(provider);
+    lap(6);
+    Ok(fields)
+}
+
+/// The cold sequence with each step timed: load, class object, [`activate_timed`], unload.
+fn cold_timed(
+    dll: &str,
+    clsid: &GUID,
+    frequency: i64,
+    breakdown: &mut Breakdown,
+) -> Result<(), String> {
+    let start = now();
+    // SAFETY: as in load.
+    let module = unsafe { LoadLibraryW(&HSTRING::from(dll)) }
+        .map_err(|e| format!("LoadLibrary {dll}: {e}"))?;
+    let loaded = now();
+    breakdown.record(0, micros(loaded - start, frequency));
+    let factory = class_object(module, clsid)?;
+    breakdown.record(1, micros(now() - loaded, frequency));
+    activate_timed(&factory, frequency, breakdown)?;
+    drop(factory);
+    let before = now();
+    unload(module)?;
+    breakdown.record(7, micros(now() - before, frequency));
+    Ok(())
 }
 
 /// System DLLs LogonUI always has loaded (it draws with user32 and runs COM), preloaded so a
@@ -74,9 +127,14 @@ const PRELOADED: [&str; 6] = [
 
 /// Loads `dll` and asks it for the class object of `clsid`.
 fn load(dll: &str, clsid: &GUID) -> Result<(HMODULE, IClassFactory), String> {
-    // SAFETY: loading a DLL by path; its DllMain does no work (DESIGN section 7).
+    // SAFETY: loading a DLL by path; its DllMain does no work (docs/design.md, "The credential provider").
     let module = unsafe { LoadLibraryW(&HSTRING::from(dll)) }
         .map_err(|e| format!("LoadLibrary {dll}: {e}"))?;
+    Ok((module, class_object(module, clsid)?))
+}
+
+/// Asks the loaded `module` for the class object of `clsid`.
+fn class_object(module: HMODULE, clsid: &GUID) -> Result<IClassFactory, String> {
     // SAFETY: looking up an export of the module just loaded.
     let entry = unsafe { GetProcAddress(module, s!("DllGetClassObject")) }
         .ok_or("no DllGetClassObject export")?;
@@ -88,7 +146,7 @@ fn load(dll: &str, clsid: &GUID) -> Result<(HMODULE, IClassFactory), String> {
         .ok()
         .map_err(|e| format!("DllGetClassObject: {e}"))?;
     // SAFETY: DllGetClassObject succeeded, so raw is an owned IClassFactory.
-    Ok((module, unsafe { IClassFactory::from_raw(raw) }))
+    Ok(unsafe { IClassFactory::from_raw(raw) })
 }
 
 fn unload(module: HMODULE) -> Result<(), String> {
@@ -146,7 +204,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     let start = now();
-    let (_module, factory) = load(dll, &clsid)?;
+    let (module, factory) = load(dll, &clsid)?;
     let loaded = now();
     let fields = activate(&factory)?;
     let first = now();
@@ -161,5 +219,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("first_us={:.1}", micros(first - loaded, frequency));
     print_list("iteration_us", times);
     print_list("cold_us", cold_times);
+
+    // The breakdowns, over as many extra iterations, after the headline figures.
+    let mut warm_breakdown = Breakdown::default();
+    for _ in 0..iterations {
+        activate_timed(&factory, frequency, &mut warm_breakdown)?;
+    }
+    drop(factory);
+    // Unloaded, so each cold breakdown iteration loads the DLL for real.
+    unload(module)?;
+    let mut cold_breakdown = Breakdown::default();
+    for _ in 0..cold {
+        cold_timed(dll, &clsid, frequency, &mut cold_breakdown)?;
+    }
+    println!("breakdown_warm_us={}", warm_breakdown.line());
+    println!("breakdown_cold_us={}", cold_breakdown.line());
     Ok(())
 }

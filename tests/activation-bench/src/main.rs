@@ -3,10 +3,14 @@
 //! LogonUI's opening sequence (SetUsageScenario(logon), GetFieldDescriptorCount, every
 //! GetFieldDescriptorAt, GetCredentialCount). First COLD-ITERATIONS times from LoadLibrary to
 //! FreeLibrary, then ITERATIONS times on fresh objects of one loaded DLL; prints `load_us=`,
-//! `first_us=`, `iteration_us=<sorted list>` and `cold_us=<sorted list>` for `cargo xtask bench`.
+//! `first_us=`, `iteration_us=<sorted list>` and `cold_us=<sorted list>` for `cargo xtask bench`,
+//! then the same two sequences again with each call timed on its own: `breakdown_cold_us=` and
+//! `breakdown_warm_us=` (`phase:median,...`).
 
 #[cfg(windows)]
 mod bench;
+#[cfg_attr(not(windows), allow(dead_code))]
+mod phases;
 
 #[cfg(windows)]
 fn main() -> std::process::ExitCode {

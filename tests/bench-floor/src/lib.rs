@@ -4,7 +4,7 @@
 //! three fields with static labels and no credentials.
 //!
 //! A second class, [`com::CLSID_READS_SETTINGS`], is the same provider plus the one thing
-//! DESIGN section 7 makes every `SetUsageScenario` do: resolve the settings from the registry.
+//! docs/design.md ("Settings and policy") makes every `SetUsageScenario` do: resolve the settings from the registry.
 //! It is not the floor the goal is judged against; it shows how much of our cost that read is.
 #![cfg_attr(
     not(test),

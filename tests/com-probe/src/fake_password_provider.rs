@@ -18,6 +18,13 @@
 //! with (the product's relay), so the probe can call each of its methods directly.
 //!
 //! Test code only: it never ships and nothing registers it outside a test prefix.
+#![cfg_attr(
+    windows,
+    allow(
+        clippy::undocumented_unsafe_blocks,
+        reason = "a test program whose every call into the provider under test is unsafe; per-block SAFETY comments are still to write"
+    )
+)]
 #![cfg(windows)]
 
 use std::cell::RefCell;
@@ -36,7 +43,8 @@ use windows_core::{
 };
 
 /// The inbox password provider's CLSID, which this DLL impersonates in test prefixes only.
-pub const CLSID_PASSWORD_PROVIDER: GUID = GUID::from_u128(0x60b78e88_ead8_445c_9cfd_0b87f74ea6cd);
+pub const CLSID_PASSWORD_PROVIDER: GUID =
+    GUID::from_u128(sspr_identity::PASSWORD_PROVIDER_CLSID_VALUE);
 /// The SID `bob`'s credential reports (BUILTIN\Administrators: every Windows can name it).
 pub const BOB_SID: &str = "S-1-5-32-544";
 

@@ -15,9 +15,9 @@ use windows_core::{BOOL, GUID};
 use crate::probe::{result_hex, PRODUCT_CLSID};
 
 /// The filter's class id (the product's second class).
-pub const FILTER_CLSID: GUID = GUID::from_u128(0x0101B97F_830D_47C8_BFE7_C9CB2DB83703);
+pub const FILTER_CLSID: GUID = GUID::from_u128(sspr_identity::FILTER_CLSID_VALUE);
 /// The inbox password provider.
-pub const PASSWORD_PROVIDER: GUID = GUID::from_u128(0x60b78e88_ead8_445c_9cfd_0b87f74ea6cd);
+pub const PASSWORD_PROVIDER: GUID = GUID::from_u128(sspr_identity::PASSWORD_PROVIDER_CLSID_VALUE);
 /// The inbox smart card provider: a provider the filter must never touch.
 pub const SMARTCARD_PROVIDER: GUID = GUID::from_u128(0x8fd7e19c_3bf7_489b_a72c_846ab3678c96);
 

@@ -27,13 +27,21 @@
 //! end, `unloaded` as above; the keys in between are listed in each module):
 //! - `--tiles` ([`tiles`]): LogonUI's whole logon conversation, tile by tile, links clicked;
 //! - `--filter` ([`filter`]): the credential provider filter;
-//! - `--faults` ([`faults`]): with a `fault-injection` build, a panic forced in each method.
+//! - `--faults` ([`faults`]): with a `fault-injection` build, a panic forced in each method;
+//! - `--settings` ([`settings_changes`]): registry changes between screens, each seen at the next.
 //!
 //! Started under the name `SsprResetHost.exe` (a test copies it over the installed host), the
 //! probe only records its command line ([`host_recorder`]).
 //!
 //! The same package builds `sspr_fake_password_provider.dll` (`fake_password_provider.rs`), a
 //! stand-in for the inbox password provider that tests register in a prefix.
+#![cfg_attr(
+    windows,
+    allow(
+        clippy::undocumented_unsafe_blocks,
+        reason = "a test program whose every call into the provider under test is unsafe; per-block SAFETY comments are still to write"
+    )
+)]
 
 #[cfg(windows)]
 mod fake_logonui;
@@ -45,6 +53,8 @@ mod filter;
 mod host_recorder;
 #[cfg(windows)]
 mod probe;
+#[cfg(windows)]
+mod settings_changes;
 #[cfg(windows)]
 mod tiles;
 #[cfg(windows)]
@@ -60,6 +70,7 @@ fn main() {
         Some("--tiles") => Some(tiles::run),
         Some("--filter") => Some(filter::run),
         Some("--faults") => Some(faults::run),
+        Some("--settings") => Some(settings_changes::run),
         _ => None,
     };
     match mode {

@@ -12,8 +12,8 @@ use windows::Win32::UI::Shell::{
 };
 use windows_core::{BOOL, GUID, HRESULT, HSTRING};
 
-/// `{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}`: the product's CLSID (DESIGN section 2).
-pub(crate) const PRODUCT_CLSID: GUID = GUID::from_u128(0x86D2F0AC_2171_46CF_9998_4E33B3D7FD4F);
+/// `{86D2F0AC-...}`: the product's CLSID (docs/design.md, "MSI identity and properties").
+pub(crate) const PRODUCT_CLSID: GUID = GUID::from_u128(sspr_identity::PROVIDER_CLSID_VALUE);
 
 /// The file name COM loads for the CLSID; used to find the module after creation.
 pub(crate) const PROVIDER_DLL: &str = "SsprCredentialProvider.dll";

@@ -40,22 +40,8 @@ impl Release {
     }
 }
 
-/// The two package architectures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Arch {
-    X64,
-    X86,
-}
-
-impl Arch {
-    /// The folder name under a release directory, as `cargo xtask dist` writes it.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            Self::X64 => "x64",
-            Self::X86 => "x86",
-        }
-    }
-}
+/// The two package architectures; [`Arch::name`] is the folder under a release directory.
+pub use sspr_identity::Arch;
 
 /// What `cargo xtask test` hands the suite through the environment.
 #[derive(Debug)]
@@ -126,7 +112,7 @@ impl E2eConfig {
     fn msi_path(&self, release: Release, arch: Arch) -> PathBuf {
         self.dist
             .join(release.dir_name())
-            .join(arch.dir_name())
+            .join(arch.name())
             .join("SsprWindowsLogon.PROD.msi")
     }
 

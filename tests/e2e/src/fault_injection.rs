@@ -55,7 +55,7 @@ fn locate_or_build() -> anyhow::Result<PathBuf> {
     let mut command = Command::new(cargo);
     command
         .current_dir(&root)
-        // The win7 targets are tier 3: std is built from source (DESIGN section 3).
+        // The win7 targets are tier 3: std is built from source (docs/design.md, "Windows 7 targets and the import audit").
         .env("RUSTC_BOOTSTRAP", "1")
         .args(["build", "--locked", "--release", "--target", TARGET])
         .arg("-Zbuild-std=std,panic_unwind")

@@ -6,7 +6,7 @@
 //! seconds rather than a `wineboot`. Around it:
 //!
 //! - [`msiexec`]: command lines for install, uninstall, upgrade and repair, run through a batch
-//!   file so the real 32-bit exit code comes back (DESIGN section 5);
+//!   file so the real 32-bit exit code comes back (docs/design.md, "Wine deviations");
 //! - [`registry`]: `reg query` parsed into typed values, in an explicit 64- or 32-bit view;
 //! - [`snapshot`]: whole-machine snapshots (registry export and `drive_c` listing) and their
 //!   difference, with the short list of Wine's own noise;
@@ -30,24 +30,29 @@ pub mod registry;
 pub mod snapshot;
 pub mod wine;
 
-/// The provider's CLSID in registry form (DESIGN section 2).
-pub const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+/// The provider's CLSID in registry form (docs/design.md, "MSI identity and properties").
+pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 
 /// `HKCR\CLSID\{...}` as it lands on a machine: per-machine HKCR rows go to `HKLM\Software\Classes`.
-pub const CLSID_KEY: &str = r"HKLM\Software\Classes\CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const CLSID_KEY: &str = concat!(
+    r"HKLM\Software\Classes\CLSID\",
+    sspr_identity::provider_clsid!()
+);
 
 /// The key LogonUI enumerates to find credential providers.
-pub const PROVIDER_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+pub const PROVIDER_KEY: &str = concat!(r"HKLM\", sspr_identity::provider_key!());
 
 /// The credential provider filter's CLSID, the DLL's second class.
-pub const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+pub const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 
 /// `HKCR\CLSID\{filter}` as it lands on a machine.
-pub const FILTER_CLSID_KEY: &str =
-    r"HKLM\Software\Classes\CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+pub const FILTER_CLSID_KEY: &str = concat!(
+    r"HKLM\Software\Classes\CLSID\",
+    sspr_identity::filter_clsid!()
+);
 
 /// The key LogonUI enumerates to find credential provider filters.
-pub const FILTER_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+pub const FILTER_KEY: &str = concat!(r"HKLM\", sspr_identity::filter_key!());
 
 /// The Application event log source the provider reports under.
 pub const EVENT_SOURCE_KEY: &str =
@@ -58,19 +63,19 @@ pub const BROWSER_EMULATION_KEY: &str =
     r"HKLM\SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION";
 
 /// Settings written by the MSI.
-pub const SETTINGS_KEY: &str = r"HKLM\SOFTWARE\SsprWindowsLogon";
+pub const SETTINGS_KEY: &str = concat!(r"HKLM\", sspr_identity::settings_key!());
 
 /// Group Policy overrides: written by admins, never by the MSI.
-pub const POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\SsprWindowsLogon";
+pub const POLICY_KEY: &str = concat!(r"HKLM\", sspr_identity::policy_key!());
 
 /// Parent of the Add/Remove Programs entries.
 pub const UNINSTALL_KEY: &str = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall";
 
 /// The three payload binaries, as installed.
 pub const PAYLOAD_FILES: [&str; 3] = [
-    "SsprCredentialProvider.dll",
-    "SsprDiag.exe",
-    "SsprResetHost.exe",
+    sspr_identity::PROVIDER_DLL,
+    sspr_identity::DIAG_EXE,
+    sspr_identity::RESET_HOST_EXE,
 ];
 
 /// The portal the MSI configures when no `PORTALURL` is given.

@@ -1,7 +1,7 @@
 //! msiexec command lines as data, and running them in a prefix with the real exit code.
 //!
 //! Wine hands a program's exit code to Linux cut to 8 bits (1603 arrives as 67), so each run
-//! goes through a batch file that echoes `%ERRORLEVEL%` (DESIGN section 5). Every run writes a
+//! goes through a batch file that echoes `%ERRORLEVEL%` (docs/design.md, "Wine deviations"). Every run writes a
 //! verbose log (`/l*v`) into the prefix's scratch folder, for assertions and for diagnosis.
 
 use std::path::PathBuf;

@@ -222,15 +222,24 @@ mod tests {
 
     #[test]
     fn parses_wine_reg_query_output() {
-        let text = "\r\nHKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\r\n    \
+        let text = concat!(
+            "\r\nHKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\",
+            sspr_identity::provider_clsid!(),
+            "\r\n    \
                     (Default)    REG_SZ    SsprCredentialProvider\r\n\r\n\
-                    HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\\InprocServer32\r\n    \
+                    HKEY_LOCAL_MACHINE\\Software\\Classes\\CLSID\\",
+            sspr_identity::provider_clsid!(),
+            "\\InprocServer32\r\n    \
                     (Default)    REG_SZ    C:\\Program Files\\SsprWindowsLogon\\SsprCredentialProvider.dll\r\n    \
                     ThreadingModel    REG_SZ    Apartment\r\n    \
                     EnableLogging    REG_DWORD    0x1\r\n    \
-                    Empty    REG_SZ    \r\n\r\n";
+                    Empty    REG_SZ    \r\n\r\n"
+        );
         let tree = parse_query(
-            r"hklm\Software\Classes\CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}",
+            concat!(
+                r"hklm\Software\Classes\CLSID\",
+                sspr_identity::provider_clsid!()
+            ),
             text,
         )
         .unwrap();

@@ -33,7 +33,7 @@ impl WineArch {
     }
 }
 
-/// Debian's 32-bit Wine loader; without it there is no 32-bit prefix (DESIGN section 3).
+/// Debian's 32-bit Wine loader; without it there is no 32-bit prefix (docs/design.md, "Windows 7 targets and the import audit").
 const WINE32_LOADER: &str = "/usr/lib/wine/wine";
 
 /// Whether a 32-bit prefix can be made here, and if not, why.
@@ -278,7 +278,7 @@ impl WinePrefix {
         wine_command(program, &self.prefix, self.arch)
     }
 
-    /// Runs `wine ARGS...` and returns its output (exit status cut to 8 bits, DESIGN section 5).
+    /// Runs `wine ARGS...` and returns its output (exit status cut to 8 bits: docs/design.md, "Wine deviations").
     pub fn wine<I, S>(&self, args: I) -> anyhow::Result<Finished>
     where
         I: IntoIterator<Item = S>,

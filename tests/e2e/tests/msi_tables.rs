@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-const CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
+const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// The credential provider filter, the DLL's second class.
-const FILTER_CLSID: &str = "{0101B97F-830D-47C8-BFE7-C9CB2DB83703}";
+const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 
 fn package_path(arch: &str) -> PathBuf {
     let dist = std::env::var_os("SSPR_E2E_DIST")
@@ -60,38 +60,36 @@ fn set(items: &[String]) -> BTreeSet<String> {
 }
 
 fn registry_rows() -> BTreeSet<String> {
-    let provider = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{CLSID}"
-    );
-    let filters = format!(
-        "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Provider Filters\\{FILTER_CLSID}"
-    );
+    let provider = sspr_identity::PROVIDER_KEY;
+    let filters = sspr_identity::FILTER_KEY;
+    let settings = sspr_identity::SETTINGS_KEY;
     let event_source =
         "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\SsprCredentialProvider";
     set(&[
         format!("0|CLSID\\{CLSID}||SsprCredentialProvider|ComRegistration"),
-        format!("0|CLSID\\{CLSID}\\InprocServer32||[#SsprCredentialProviderDll]|ComRegistration"),
+        format!("0|CLSID\\{CLSID}\\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration"),
         format!("0|CLSID\\{CLSID}\\InprocServer32|ThreadingModel|Apartment|ComRegistration"),
         format!("2|{provider}||SsprCredentialProvider|ProviderRegistration"),
         format!("2|{provider}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration"),
         format!("0|CLSID\\{FILTER_CLSID}||SsprCredentialProviderFilter|ComRegistration"),
         format!(
-            "0|CLSID\\{FILTER_CLSID}\\InprocServer32||[#SsprCredentialProviderDll]|ComRegistration"
+            "0|CLSID\\{FILTER_CLSID}\\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration"
         ),
         format!("0|CLSID\\{FILTER_CLSID}\\InprocServer32|ThreadingModel|Apartment|ComRegistration"),
         format!("2|{filters}||SsprCredentialProviderFilter|ProviderRegistration"),
         format!(
-            "2|{event_source}|EventMessageFile|[#SsprCredentialProviderDll]|ProviderRegistration"
+            "2|{event_source}|EventMessageFile|[INSTALLFOLDER]SsprCredentialProvider.dll|ProviderRegistration"
         ),
         format!("2|{event_source}|TypesSupported|#7|ProviderRegistration"),
         "2|SOFTWARE\\Microsoft\\Internet Explorer\\Main\\FeatureControl\\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings".to_owned(),
-        "2|SOFTWARE\\SsprWindowsLogon|Disabled|#[DISABLED]|Settings".to_owned(),
+        format!("2|{settings}|PortalUrl|[PORTALURL]|Settings"),
+        format!("2|{settings}|LinkText|[LINKTEXT]|Settings"),
+        format!("2|{settings}|Disabled|#[DISABLED]|Settings"),
     ])
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn registry_rows_are_exact_in_both_packages() {
     for arch in ["x64", "x86"] {
         let mut package = open(arch);
@@ -105,6 +103,7 @@ fn registry_rows_are_exact_in_both_packages() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn summary_template_names_the_platform() {
     assert_eq!(open("x64").summary_info().arch(), Some("x64"));
     assert_eq!(open("x86").summary_info().arch(), Some("Intel"));
@@ -120,6 +119,7 @@ fn summary_template_names_the_platform() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn components_are_64_bit_exactly_in_the_x64_package() {
     let x64 = set(&[
         "CredentialProviderDll|{B52DDFF6-0978-4838-82E5-ED99E4841A67}|INSTALLFOLDER|256||SsprCredentialProviderDll".into(),
@@ -152,16 +152,22 @@ fn components_are_64_bit_exactly_in_the_x64_package() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn files_are_the_three_binaries() {
     for arch in ["x64", "x86"] {
         let mut package = open(arch);
         let found = rows(&mut package, "File", &["FileSize"]);
+        // Short names and each binary's version resource, written after wixl (which writes
+        // neither) by `cargo xtask dist`: the workspace version as N.N.N.0, language 1033.
+        let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
+            .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");
+        let file_version = format!("{version}.0");
         assert_eq!(
             found,
             set(&[
-                "SsprCredentialProviderDll|CredentialProviderDll|SsprCredentialProvider.dll|||512|1".into(),
-                "SsprResetHostExe|ResetHostExe|SsprResetHost.exe|||512|2".into(),
-                "SsprDiagExe|DiagExe|SsprDiag.exe|||512|3".into(),
+                format!("SsprCredentialProviderDll|CredentialProviderDll|SSPRCR~1.DLL|SsprCredentialProvider.dll|{file_version}|1033|512|1"),
+                format!("SsprResetHostExe|ResetHostExe|SSPRRE~1.EXE|SsprResetHost.exe|{file_version}|1033|512|2"),
+                format!("SsprDiagExe|DiagExe|SsprDiag.exe|{file_version}|1033|512|3"),
             ]),
             "{arch}"
         );
@@ -176,10 +182,11 @@ fn files_are_the_three_binaries() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn properties_are_exact() {
     let upgrade_codes = [
-        ("x64", "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}"),
-        ("x86", "{9B2E6A41-3C7F-4D18-B5E2-7A0C9F4D6E25}"),
+        ("x64", sspr_identity::Arch::X64.upgrade_code()),
+        ("x86", sspr_identity::Arch::X86.upgrade_code()),
     ];
     let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
         .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");
@@ -195,9 +202,9 @@ fn properties_are_exact() {
         assert_eq!(product_code.len(), 38, "{product_code}");
         let expected = set(&[
             "ALLUSERS|1".into(),
-            "ARPHELPLINK|https://github.com/ssprwindowslogon/ssprwindowslogon#readme".into(),
+            // No help link unless the release names one (`dist --help-url`); the icon.
             "ARPNOMODIFY|1".into(),
-            "ARPURLINFOABOUT|https://github.com/ssprwindowslogon/ssprwindowslogon".into(),
+            "ARPPRODUCTICON|ProductIcon".into(),
             "Manufacturer|SsprWindowsLogon project".into(),
             format!("ProductCode|{product_code}"),
             "ProductLanguage|1033".into(),
@@ -213,6 +220,7 @@ fn properties_are_exact() {
 }
 
 #[test]
+#[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
 fn launch_conditions_are_exact() {
     let common = [
         "NOT WIX_DOWNGRADE_DETECTED|A newer version of SsprWindowsLogon is already installed. Uninstall it first to install this older version.",
@@ -220,10 +228,19 @@ fn launch_conditions_are_exact() {
         "Installed OR ENABLELOGGING = \"0\" OR ENABLELOGGING = \"1\"|ENABLELOGGING must be 0 or 1.",
         "Installed OR DISABLED = \"0\" OR DISABLED = \"1\"|DISABLED must be 0 or 1.",
     ];
+    let folder = |property: &str| {
+        format!(
+            "Installed OR NOT INSTALLFOLDER OR (INSTALLFOLDER ~<< {property} AND NOT INSTALLFOLDER >< \"..\")|INSTALLFOLDER must be a folder under [{property}] (without ..): LogonUI runs SsprWindowsLogon's code as SYSTEM from it, so only administrators may be able to write there."
+        )
+    };
     let mut x64: Vec<String> = common.iter().map(|s| s.to_string()).collect();
-    x64.push("Installed OR VersionNT64 >= 601|This SsprWindowsLogon package is for 64-bit Windows 7 or later.".into());
+    x64.push(folder("ProgramFiles64Folder"));
+    x64.push("Installed OR VersionNT64 > 601 OR (VersionNT64 = 601 AND ServicePackLevel >= 1)|This SsprWindowsLogon package is for 64-bit Windows 7 SP1 or later.".into());
+    x64.push("Installed OR (Msix64 AND NOT Arm64)|This is the x64 package and this Windows runs on an ARM64 processor, where LogonUI never loads an x64 credential provider. SsprWindowsLogon does not support ARM64 Windows.".into());
     let mut x86: Vec<String> = common.iter().map(|s| s.to_string()).collect();
-    x86.push("Installed OR VersionNT >= 601|This SsprWindowsLogon package is for 32-bit Windows 7 or later.".into());
+    x86.push(folder("ProgramFilesFolder"));
+    x86.push("Installed OR VersionNT > 601 OR (VersionNT = 601 AND ServicePackLevel >= 1)|This SsprWindowsLogon package is for 32-bit Windows 7 SP1 or later.".into());
+    x86.push("Installed OR NOT Arm64|This is the x86 package and this Windows runs on an ARM64 processor, where LogonUI never loads an x86 credential provider. SsprWindowsLogon does not support ARM64 Windows.".into());
     x86.push("Installed OR NOT VersionNT64|This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.".into());
     for (arch, expected) in [("x64", x64), ("x86", x86)] {
         let mut package = open(arch);

@@ -928,6 +928,7 @@ mod tests {
             setup: false,
             backend: Backend::Wixl,
             signing: None,
+            help_url: None,
             graft: None,
         };
         // Two processes plan with different scratch folders.
@@ -966,29 +967,50 @@ mod tests {
         );
     }
 
+    /// The stamp is the file's own identity and times, read exactly: the modification time an
+    /// explicit `set_modified` put there, and the change time the kernel keeps (which no
+    /// `set_modified` can put back, so a rewrite with its old mtime restored is still seen; the
+    /// consequence is `a_hash_is_reused_only_for_the_exact_recorded_stamp`).
     #[cfg(unix)]
     #[test]
-    fn writing_a_file_changes_its_stamp_even_with_its_old_time_put_back() {
+    fn a_stamp_is_the_files_identity_and_times_exactly() {
+        use std::os::unix::fs::MetadataExt;
+        use std::time::{Duration, UNIX_EPOCH};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.dll");
-        fs::write(&path, b"one").unwrap();
-        let before = ContentStamp::of(&path).unwrap();
-        assert_eq!(ContentStamp::of(&path), Some(before.clone()));
-        let modified = fs::metadata(&path).unwrap().modified().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        fs::write(&path, b"two").unwrap();
-        fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(modified)
-            .unwrap();
-        let after = ContentStamp::of(&path).unwrap();
+        let pinned = UNIX_EPOCH + Duration::new(1_234_567_890, 123_456_789);
+        let write = |content: &[u8]| {
+            fs::write(&path, content).unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(pinned)
+                .unwrap();
+            let meta = fs::metadata(&path).unwrap();
+            (ContentStamp::of(&path).unwrap(), meta)
+        };
+        let (before, meta) = write(b"one");
         assert_eq!(
-            (after.len, after.modified_ns),
-            (before.len, before.modified_ns)
+            before,
+            ContentStamp {
+                device: meta.dev(),
+                inode: meta.ino(),
+                len: 3,
+                modified_ns: 1_234_567_890_123_456_789,
+                changed_ns: i128::from(meta.ctime()) * 1_000_000_000
+                    + i128::from(meta.ctime_nsec()),
+            }
         );
-        assert_ne!(after, before, "the change time gives the rewrite away");
+        let (after, meta) = write(b"two");
+        assert_eq!(
+            (after.device, after.inode, after.len, after.modified_ns),
+            (before.device, before.inode, 3, 1_234_567_890_123_456_789)
+        );
+        assert_eq!(
+            after.changed_ns,
+            i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec())
+        );
     }
 
     #[test]

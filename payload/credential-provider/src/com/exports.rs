@@ -92,6 +92,8 @@ pub extern "system" fn DllCanUnloadNow() -> HRESULT {
         || {
             crate::fault::point("DllCanUnloadNow");
             if lifetime::can_unload() {
+                // COM may unload the DLL now: the settings watch calls into it.
+                super::settings_snapshot::disarm();
                 S_OK
             } else {
                 S_FALSE

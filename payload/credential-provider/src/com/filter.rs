@@ -10,7 +10,7 @@ use windows::Win32::UI::Shell::{
 use windows_core::{implement, BOOL, GUID};
 
 use super::log_sinks::open_logger;
-use super::system::read_settings;
+use super::settings_snapshot::{current_settings, log_freshness};
 use super::{entry, inner_provider};
 use crate::filter_policy::{self, FilterDecision, FilterInput};
 use crate::lifetime::LiveObject;
@@ -98,11 +98,12 @@ impl ICredentialProviderFilter_Impl for Filter_Impl {
                         )
                     }
                 };
-                let settings = read_settings();
+                let (settings, freshness) = current_settings();
                 let log = open_logger(settings.enable_logging.value);
                 log.info(|| {
                     format!("Filter({scenario:?}, flags=0x{flags:08X}) over {len} provider(s)")
                 });
+                log_freshness(&log, &freshness);
                 log.info(|| describe_settings(&settings));
                 let input = FilterInput {
                     scenario,

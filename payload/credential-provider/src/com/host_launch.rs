@@ -1,17 +1,21 @@
 //! Starting `SsprResetHost.exe` from our own folder, sandboxed, with the request's arguments.
 //!
 //! LogonUI runs us as SYSTEM; the host never gets that token. It starts with a restricted copy
-//! (powerful groups deny-only, no privilege but change-notify, low integrity) inside a job (one
-//! active process, UI limits, killed on close) — see `sspr_sandbox`. If any part of that
-//! cannot be set up, the host does not start: there is no unsandboxed fallback. One host at a
-//! time: the job of the previous one is closed (killing it) when the next starts, and the last
-//! one dies with LogonUI.
+//! (every group deny-only, no privilege but change-notify, low integrity, restricting SIDs, a
+//! logon session with made-up network credentials) inside a job (one active process, UI limits,
+//! killed on close) — see `sspr_sandbox`. If the token or job cannot be made, the host does not
+//! start: there is no unsandboxed fallback. Nor does it start from a folder anyone but SYSTEM and
+//! Administrators can write (LogonUI would be running code a user planted). One host at a time:
+//! the job of the previous one is closed (killing it) when the next starts, and the last one
+//! dies with LogonUI. What the log says about the token and job is read back from them.
 
 use std::sync::Mutex;
 
-use sspr_sandbox::windows::{start_sandboxed, Sandboxed};
-use sspr_sandbox::{JobFacts, JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS};
-use windows::Win32::Foundation::E_FAIL;
+use sspr_sandbox::windows::{
+    current_token_facts, path_writers, start_sandboxed_owned_by, Sandboxed,
+};
+use sspr_sandbox::{JobFacts, TokenFacts};
+use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL};
 
 use super::log_sinks::open_host_output;
 use super::system::own_module_path;
@@ -46,6 +50,10 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
         .rsplit_once('\\')
         .map(|(folder, _)| folder.to_owned())
         .unwrap_or_default();
+    if let Err(why) = admin_only(&folder, &program) {
+        log.error(|| format!("not starting the reset host: {why}"));
+        return Err(E_ACCESSDENIED.into());
+    }
     let line = command_line(&program, &request.arguments());
     log.info(|| format!("starting the reset host: {line}"));
 
@@ -60,19 +68,20 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     } else {
         None
     };
-    match start_sandboxed(&program, &line, &folder, output.as_ref()) {
+    // LogonUI's window owns the host's: the job's UILIMIT_HANDLES lets the host see it only
+    // once granted.
+    let owner = isize::try_from(request.parent_window).unwrap_or(0);
+    match start_sandboxed_owned_by(&program, &line, &folder, output.as_ref(), owner) {
         Ok(started) => {
             let id = started.process_id;
+            for note in &started.notes {
+                log.warning(|| format!("reset host sandbox: {note}"));
+            }
             log.info(|| {
-                let set = JobFacts::new(true, JOB_LIMIT_FLAGS, 1, Some(JOB_UI_RESTRICTIONS));
-                let read = started.job.facts().map_or_else(
-                    |error| format!("unreadable ({error})"),
-                    |facts| facts.flags.join(" "),
-                );
                 format!(
-                    "reset host started, process id {id}, restricted token at low integrity, \
-                     in a job with limits: {}; the job reports: {read}",
-                    set.flags.join(" ")
+                    "reset host started, process id {id}; its token: {}; its job: {}",
+                    describe_token(&started.token),
+                    describe_job(&started.job.facts().map_err(|e| e.to_string()))
                 )
             });
             replace_running(Some(Running(started)));
@@ -82,5 +91,65 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
             log.error(|| format!("cannot start {program} sandboxed, so not at all: {error}"));
             Err(error)
         }
+    }
+}
+
+/// Refuses a host folder or program a non-admin can write (or whose permissions cannot be read).
+/// The process's own user (SYSTEM in LogonUI) counts as an administrator.
+fn admin_only(folder: &str, program: &str) -> Result<(), String> {
+    let me = current_token_facts()
+        .map(|facts| facts.user)
+        .map_err(|e| format!("cannot read our own token: {e}"))?;
+    for path in [folder, program] {
+        let writers = path_writers(path, &[me.as_str()])?;
+        if !writers.is_empty() {
+            return Err(format!(
+                "{path} can be changed by others than SYSTEM and Administrators ({}); reinstall \
+                 into Program Files",
+                writers.join("; ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The token as read back from the started host: user, integrity, privileges, groups that can
+/// grant, restricting SIDs, logon session.
+fn describe_token(token: &Result<TokenFacts, String>) -> String {
+    match token {
+        Err(error) => format!("unreadable ({error})"),
+        Ok(t) => {
+            let granting: Vec<&str> = t
+                .groups
+                .iter()
+                .filter(|g| g.grants())
+                .map(|g| g.sid.as_str())
+                .collect();
+            let privileges: Vec<&str> = t.privileges.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "user {}, integrity {}, privileges [{}], groups that grant [{}], restricting \
+                 SIDs [{}], logon session {}",
+                t.user,
+                t.integrity,
+                privileges.join(" "),
+                granting.join(" "),
+                t.restricting_sids.join(" "),
+                t.logon_session
+            )
+        }
+    }
+}
+
+/// The job as read back: its limit and UI flags.
+fn describe_job(job: &Result<JobFacts, String>) -> String {
+    match job {
+        Err(error) => format!("unreadable ({error})"),
+        Ok(j) => format!(
+            "limits [{}], active process limit {}, UI restrictions {}",
+            j.flags.join(" "),
+            j.active_process_limit,
+            j.ui_restrictions
+                .map_or_else(|| "unreadable".to_owned(), |ui| format!("0x{ui:x}"))
+        ),
     }
 }

@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::os::windows::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::os::windows::io::AsRawHandle as _;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -12,7 +13,8 @@ use std::time::SystemTime;
 
 use windows::Win32::Foundation::HANDLE;
 use windows::Win32::Storage::FileSystem::{
-    FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_OPEN_REPARSE_POINT,
+    GetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, FILE_ATTRIBUTE_REPARSE_POINT,
+    FILE_FLAG_OPEN_REPARSE_POINT,
 };
 use windows::Win32::System::EventLog::{
     DeregisterEventSource, RegisterEventSourceW, ReportEventW, EVENTLOG_ERROR_TYPE,
@@ -172,7 +174,9 @@ pub fn open_host_output() -> Result<File, String> {
     open_append(&folder, HOST_LOG_FILE)
 }
 
-/// Opens (creating) a log file for appending, refusing a link planted in its place.
+/// Opens (creating) a log file for appending, refusing a link planted in its place: a reparse
+/// point, or a file with more than one name (a hard link made to a file elsewhere, which LogonUI
+/// would otherwise append to). Both are checked on the open handle before a byte is written.
 fn open_append(folder: &std::path::Path, name: &str) -> Result<File, String> {
     let path = folder.join(name);
     let file = OpenOptions::new()
@@ -190,5 +194,20 @@ fn open_append(folder: &std::path::Path, name: &str) -> Result<File, String> {
             path.display()
         ));
     }
+    let links = link_count(&file).map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+    if links != 1 {
+        return Err(format!(
+            "{} has {links} names (a hard link): not logging there; delete it",
+            path.display()
+        ));
+    }
     Ok(file)
+}
+
+/// How many names (hard links) the open file has.
+fn link_count(file: &File) -> windows_core::Result<u32> {
+    let mut info = BY_HANDLE_FILE_INFORMATION::default();
+    // SAFETY: the handle is the open file's; info is a valid out-pointer.
+    unsafe { GetFileInformationByHandle(HANDLE(file.as_raw_handle()), &mut info)? };
+    Ok(info.nNumberOfLinks)
 }

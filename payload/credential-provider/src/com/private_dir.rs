@@ -4,27 +4,20 @@
 //! first, with a junction or link inside, LogonUI (SYSTEM) appending to our log could be turned
 //! into writing any file on the machine. So: a folder we create gets a protected DACL (SYSTEM and
 //! Administrators only); a folder that already exists is used only if it is a plain directory
-//! (no reparse point) owned by SYSTEM, Administrators or this process's own user.
+//! (no reparse point) that no one but SYSTEM, Administrators and this process's own user owns or
+//! may write (its DACL is read and judged by `sspr_sandbox::non_admin_writers`).
 
 use std::ffi::c_void;
 
-use windows::Win32::Foundation::{
-    CloseHandle, LocalFree, ERROR_ALREADY_EXISTS, ERROR_SUCCESS, HANDLE, HLOCAL,
-};
-use windows::Win32::Security::Authorization::{
-    ConvertStringSecurityDescriptorToSecurityDescriptorW, GetNamedSecurityInfoW, SE_FILE_OBJECT,
-};
-use windows::Win32::Security::{
-    EqualSid, GetTokenInformation, IsWellKnownSid, TokenUser, WinBuiltinAdministratorsSid,
-    WinLocalSystemSid, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES,
-    TOKEN_QUERY, TOKEN_USER,
-};
+use sspr_sandbox::windows::{current_token_facts, path_writers};
+use windows::Win32::Foundation::{LocalFree, ERROR_ALREADY_EXISTS, HLOCAL};
+use windows::Win32::Security::Authorization::ConvertStringSecurityDescriptorToSecurityDescriptorW;
+use windows::Win32::Security::{PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES};
 use windows::Win32::Storage::FileSystem::{
     CreateDirectoryW, GetFileAttributesW, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT,
     INVALID_FILE_ATTRIBUTES,
 };
-use windows::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
-use windows_core::{HSTRING, PCWSTR};
+use windows_core::HSTRING;
 
 /// Protected DACL: full control for SYSTEM and Administrators, inherited by files and folders.
 const PRIVATE_SDDL: &str = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
@@ -86,74 +79,17 @@ fn check_existing(path: &str, wide: &HSTRING) -> Result<(), String> {
             "{path} is not a plain folder (a file, junction or link): not logging there"
         ));
     }
-    let mut owner = PSID::default();
-    let mut descriptor = PSECURITY_DESCRIPTOR::default();
-    // SAFETY: wide is NUL-terminated; owner and descriptor are valid out-pointers; owner points
-    // into descriptor, which is freed (below) only after the last use of owner.
-    let status = unsafe {
-        GetNamedSecurityInfoW(
-            PCWSTR(wide.as_ptr()),
-            SE_FILE_OBJECT,
-            OWNER_SECURITY_INFORMATION,
-            Some(&mut owner),
-            None,
-            None,
-            None,
-            &mut descriptor,
-        )
-    };
-    let descriptor = LocalMemory(descriptor.0);
-    if status != ERROR_SUCCESS {
-        return Err(format!(
-            "cannot read the owner of {path} (error {})",
-            status.0
-        ));
-    }
-    // SAFETY: owner is a valid SID inside descriptor, alive until the end of this function.
-    let trusted = unsafe {
-        IsWellKnownSid(owner, WinLocalSystemSid).as_bool()
-            || IsWellKnownSid(owner, WinBuiltinAdministratorsSid).as_bool()
-    } || is_own_user(owner);
-    drop(descriptor);
-    if trusted {
+    let me = current_token_facts()
+        .map(|facts| facts.user)
+        .map_err(|e| format!("cannot read our own token: {e}"))?;
+    let writers = path_writers(path, &[me.as_str()])?;
+    if writers.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "{path} belongs to neither SYSTEM, Administrators nor this process's user: not \
-             logging there (delete the folder to let the provider recreate it privately)"
+            "{path} can be changed by others than SYSTEM and Administrators ({}): not logging \
+             there (delete the folder to let the provider recreate it privately)",
+            writers.join("; ")
         ))
-    }
-}
-
-/// Whether `sid` is the user this process runs as (SYSTEM inside LogonUI).
-fn is_own_user(sid: PSID) -> bool {
-    let mut token = HANDLE::default();
-    // SAFETY: GetCurrentProcess is a pseudo-handle; token is a valid out-pointer.
-    if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) }.is_err() {
-        return false;
-    }
-    // TOKEN_USER plus its SID fits easily; u64 storage keeps the struct aligned.
-    let mut buffer = [0u64; 64];
-    let mut needed = 0u32;
-    // SAFETY: token is open for query; the buffer is writable for its stated size.
-    let read = unsafe {
-        GetTokenInformation(
-            token,
-            TokenUser,
-            Some(buffer.as_mut_ptr().cast()),
-            std::mem::size_of_val(&buffer) as u32,
-            &mut needed,
-        )
-    };
-    // SAFETY: token came from OpenProcessToken and is closed once.
-    let _ = unsafe { CloseHandle(token) };
-    if read.is_err() {
-        return false;
-    }
-    // SAFETY: GetTokenInformation filled a TOKEN_USER at the start of the aligned buffer; its
-    // SID points into the same buffer, alive for the comparison.
-    unsafe {
-        let user = &*(buffer.as_ptr().cast::<TOKEN_USER>());
-        EqualSid(user.User.Sid, sid).is_ok()
     }
 }

@@ -20,7 +20,8 @@ use super::co_mem::field_descriptor;
 use super::fallback_credential::FallbackCredential;
 use super::link::LinkContext;
 use super::log_sinks::open_logger;
-use super::system::{process_and_thread, read_settings};
+use super::settings_snapshot::{current_settings, log_freshness};
+use super::system::process_and_thread;
 use super::wrapped_credential::wrap;
 use super::{entry, inner_provider};
 use crate::field_layout::{Slot, WrappedLayout};
@@ -210,14 +211,15 @@ impl ICredentialProvider_Impl for Provider_Impl {
             if !scenario.is_supported() {
                 return Err(E_NOTIMPL.into());
             }
-            // Read now, never cached across scenarios: an admin's change applies at the next
-            // screen.
-            let settings = read_settings();
+            // The process's snapshot, re-read after any change notified on the settings' keys:
+            // an admin's change applies at the next screen.
+            let (settings, freshness) = current_settings();
             let log = open_logger(settings.enable_logging.value);
             log.info(|| {
                 let (pid, _) = process_and_thread();
                 format!("SetUsageScenario({scenario:?}, flags=0x{flags:08X}) in process {pid}")
             });
+            log_freshness(&log, &freshness);
             log.info(|| describe_settings(&settings));
 
             let situation = Situation {

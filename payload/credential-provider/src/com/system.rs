@@ -26,8 +26,9 @@ pub fn windows_family() -> WindowsFamily {
     }
 }
 
-/// The settings as they are now in `HKLM` (read on every `SetUsageScenario` and `Filter`,
-/// never cached across): one pass opens each key once and closes it when the resolve is done.
+/// The settings as they are now in `HKLM`: one pass opens each key once and closes it when the
+/// resolve is done. `SetUsageScenario` and `Filter` use the snapshot (`settings_snapshot`), which
+/// calls this when a key changed.
 pub fn read_settings() -> Settings {
     sspr_settings::resolve(&MachineRegistryPass::new(), windows_family())
 }

@@ -2,7 +2,7 @@
 //!
 //! LogonUI is a native process: on 64-bit Windows it reads the 64-bit registry view and loads
 //! only x64 DLLs. An x86 package there registers in `Wow6432Node`, where LogonUI never looks
-//! (DESIGN section 9).
+//! (docs/design.md, "Product").
 
 use super::Context;
 use crate::machine::{Arch, Machine, View};
@@ -104,7 +104,11 @@ pub fn check(ctx: &Context<'_>) -> CheckResult {
     if in_wow {
         return check.warn(
             "Registered in both views: the Wow6432Node copy is left over from an x86 package",
-            "Uninstall the x86 package if it is listed in Programs and Features, or delete HKLM\\SOFTWARE\\Wow6432Node\\Classes\\CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}.",
+            concat!(
+                r"Uninstall the x86 package if it is listed in Programs and Features, or delete HKLM\SOFTWARE\Wow6432Node\Classes\CLSID\",
+                sspr_identity::provider_clsid!(),
+                "."
+            ),
         );
     }
     if this_build != ctx.arch && ctx.arch == Arch::X64 {

@@ -8,7 +8,7 @@ use crate::tls_probe::{self, Endpoint};
 
 pub const ID: &str = "network.portal";
 
-/// The hosts the seed names (port 443): the reset portal, and the CDN its page loads scripts
+/// The hosts Microsoft's "How to: Enable password reset from the Windows login screen" names (port 443): the reset portal, and the CDN its page loads scripts
 /// from (listed for Windows 10; the same page loads it on every Windows).
 pub const RESET_HOST: &str = "passwordreset.microsoftonline.com";
 pub const CDN_HOST: &str = "ajax.aspnetcdn.com";
@@ -128,7 +128,7 @@ pub fn portal(ctx: &Context<'_>) -> CheckResult {
             }
         }
     }
-    let fix = "Open outbound port 443 to these hosts on every firewall and proxy on the way (seed: passwordreset.microsoftonline.com, and ajax.aspnetcdn.com for Windows 10); if the network reaches the internet only through a proxy, set a machine-level one: netsh winhttp set proxy proxy-server=\"host:port\" bypass-list=\"<local>\".";
+    let fix = "Open outbound port 443 to these hosts on every firewall and proxy on the way (Microsoft's \"How to: Enable password reset from the Windows login screen\" names passwordreset.microsoftonline.com, and ajax.aspnetcdn.com for Windows 10); if the network reaches the internet only through a proxy, set a machine-level one: netsh winhttp set proxy proxy-server=\"host:port\" bypass-list=\"<local>\".";
     let cdn_required = ctx.windows.family().is_windows_10_or_later();
     let status = if !failed_required.is_empty() || (cdn_required && !failed_cdn.is_empty()) {
         Status::Fail

@@ -1,5 +1,5 @@
 //! `providers.third-party` and `providers.filters`: the other credential providers and filters
-//! LogonUI loads. The seed warns that with more than one third-party provider users see more
+//! LogonUI loads. Microsoft's "How to: Enable password reset from the Windows login screen" warns that with more than one third-party provider users see more
 //! than one tile; a filter decides which providers are shown at all.
 
 use super::Context;
@@ -158,7 +158,7 @@ pub fn third_party(ctx: &Context<'_>) -> CheckResult {
     }
     check.warn(
         format!(
-            "{} other third-party credential provider(s) enabled: users may see more than one tile (seed)",
+            "{} other third-party credential provider(s) enabled: users may see more than one tile (Microsoft's \"How to: Enable password reset from the Windows login screen\")",
             active.len()
         ),
         format!("If users see duplicate tiles, switch the extra provider off: reg add \"HKLM\\{PROVIDERS_KEY}\\{{CLSID}}\" /v Disabled /t REG_DWORD /d 1 /f, or list it in Computer Configuration > Administrative Templates > System > Logon > Exclude credential providers; uninstall it if it is not needed."),
@@ -257,41 +257,38 @@ mod tests {
         assert_eq!(run(&machine, third_party).status, Status::Pass);
     }
 
+    /// Windows 7 with one more credential provider filter registered: its entry and its class.
+    fn with_filter(clsid: &str, name: &str, dll: &str) -> FakeMachine {
+        FakeMachine::windows7()
+            .with_value(&RegKey::hklm(FILTERS_KEY).child(clsid), "", Value::sz(name))
+            .with_value(
+                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
+                    .child(clsid)
+                    .child("InprocServer32"),
+                "",
+                Value::sz(dll),
+            )
+    }
+
     #[test]
     fn filters_pass_and_warn() {
         assert_eq!(run(&FakeMachine::windows7(), filters).status, Status::Pass);
-        let ours = FakeMachine::windows7()
-            .with_value(
-                &RegKey::hklm(FILTERS_KEY).child(FILTER_CLSID),
-                "",
-                Value::sz("SsprCredentialProviderFilter"),
-            )
-            .with_value(
-                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
-                    .child(FILTER_CLSID)
-                    .child("InprocServer32"),
-                "",
-                Value::sz(r"C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"),
-            );
+        let ours = with_filter(
+            FILTER_CLSID,
+            "SsprCredentialProviderFilter",
+            r"C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll",
+        );
         let result = run(&ours, filters);
         assert_eq!(result.status, Status::Pass);
         assert_eq!(
             result.found[1],
-            r"this product's: {0101B97F-830D-47C8-BFE7-C9CB2DB83703} SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
-        );
-        let machine = FakeMachine::windows7()
-            .with_value(
-                &RegKey::hklm(FILTERS_KEY).child(OTHER),
-                "",
-                Value::sz("VendorFilter"),
+            concat!(
+                "this product's: ",
+                sspr_identity::filter_clsid!(),
+                r" SsprCredentialProviderFilter -> C:\Program Files\SsprWindowsLogon\SsprCredentialProvider.dll"
             )
-            .with_value(
-                &RegKey::hklm(r"SOFTWARE\Classes\CLSID")
-                    .child(OTHER)
-                    .child("InprocServer32"),
-                "",
-                Value::sz(r"C:\Program Files\Vendor\filter.dll"),
-            );
+        );
+        let machine = with_filter(OTHER, "VendorFilter", r"C:\Program Files\Vendor\filter.dll");
         let result = run(&machine, filters);
         assert_eq!(result.status, Status::Warn);
         assert_eq!(

@@ -1,5 +1,5 @@
 //! `network.proxy`: whether a proxy the users' sessions rely on also exists for the sign-in
-//! screen. The seed: "Windows 10 devices only support machine-level proxy configuration"; on any
+//! screen. Microsoft's "How to: Enable password reset from the Windows login screen": "Windows 10 devices only support machine-level proxy configuration"; on any
 //! version the sign-in screen runs as LocalSystem, which never sees a user's own proxy settings.
 
 use super::Context;
@@ -167,7 +167,7 @@ pub fn machine_proxy(ctx: &Context<'_>) -> CheckResult {
     if let Some(proxy) = user_level {
         return check.warn(
             format!("The current user goes through a proxy ({proxy}) but the sign-in screen has no machine-level proxy"),
-            "If this network reaches the internet only through that proxy, give the machine one: netsh winhttp set proxy proxy-server=\"host:port\" bypass-list=\"<local>\", or enable Computer Configuration > Administrative Templates > Windows Components > Internet Explorer > Make proxy settings per-machine (rather than per-user) and set the proxy there. Windows 10 supports only machine-level proxy configuration for reset (seed).",
+            "If this network reaches the internet only through that proxy, give the machine one: netsh winhttp set proxy proxy-server=\"host:port\" bypass-list=\"<local>\", or enable Computer Configuration > Administrative Templates > Windows Components > Internet Explorer > Make proxy settings per-machine (rather than per-user) and set the proxy there. Windows 10 supports only machine-level proxy configuration for reset (Microsoft's \"How to: Enable password reset from the Windows login screen\").",
         );
     }
     check.pass("Direct connection: no proxy for the machine or this user")

@@ -393,9 +393,11 @@ mod tests {
         assert_eq!(result.status, Status::Fail);
         assert_eq!(
             result.fix.as_deref(),
-            Some(
-                r#"reg delete "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}" /v Disabled /f"#
-            )
+            Some(concat!(
+                r#"reg delete "HKLM\"#,
+                sspr_identity::provider_key!(),
+                r#"" /v Disabled /f"#
+            ))
         );
 
         let machine = FakeMachine::windows7().with_value(&key, "Disabled", Value::sz("yes"));
@@ -404,9 +406,11 @@ mod tests {
         let machine = FakeMachine::windows7().with_value(
             &RegKey::hklm(SYSTEM_POLICY_KEY),
             "ExcludedCredentialProviders",
-            Value::sz(
-                "{11111111-1111-1111-1111-111111111111},{86d2f0ac-2171-46cf-9998-4e33b3d7fd4f}",
-            ),
+            // Ours in lower case: the exclusion list is compared case-insensitively.
+            Value::sz(&format!(
+                "{{11111111-1111-1111-1111-111111111111}},{}",
+                CLSID.to_ascii_lowercase()
+            )),
         );
         let result = run(&machine, provider_key);
         assert_eq!(result.status, Status::Fail);

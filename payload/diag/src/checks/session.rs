@@ -1,4 +1,4 @@
-//! `session.remote`: the seed says reset is not supported from Remote Desktop or Hyper-V
+//! `session.remote`: Microsoft's "How to: Enable password reset from the Windows login screen" says reset is not supported from Remote Desktop or Hyper-V
 //! enhanced sessions.
 
 use super::Context;
@@ -30,7 +30,7 @@ pub fn remote(ctx: &Context<'_>) -> CheckResult {
         .is_some_and(|name| starts_with_ignore_case(name, "RDP-"));
     if session.remote || rdp_name {
         return check.warn(
-            "This is a remote session: reset at the sign-in screen is not supported over Remote Desktop or Hyper-V enhanced sessions (seed), so the link is not shown there",
+            "This is a remote session: reset at the sign-in screen is not supported over Remote Desktop or Hyper-V enhanced sessions (Microsoft's \"How to: Enable password reset from the Windows login screen\"), so the link is not shown there",
             "Nothing to repair here: the link works at the console (and in Hyper-V basic sessions). Users who connect remotely reset their password in a browser at https://aka.ms/sspr.",
         );
     }

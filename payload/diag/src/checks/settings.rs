@@ -1,8 +1,10 @@
 //! `settings.effective` and `settings.logging`: the product's settings as the provider resolves
 //! them (`sspr_settings::resolve`: a policy value wins, then the MSI's settings, then the default),
-//! with where each value came from.
+//! with where each value came from and, for a policy value, the administrative template policy
+//! that set it. [`sources`] gives the same per setting for the report's `settings` list.
 
-use sspr_settings::{Resolved, Source, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};
+use sspr_settings::policy::{policy_for, POLICY_PATH};
+use sspr_settings::{Resolved, Settings, Source, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};
 
 use super::{windows10, Context, Problems};
 use crate::machine::{expand_env, Machine, RegKey};
@@ -35,18 +37,66 @@ fn winner_line<T>(
     };
     let policy_raw = raw(machine, POLICY_KEY, name);
     let second_raw = raw(machine, second_key, name);
-    let mut line = format!(
-        "{name} = {shown} from {}; policy: {policy_raw}; {second}: {second_raw}",
-        resolved.source.name()
-    );
+    let from = match (resolved.source, policy_for(name)) {
+        (Source::Policy, Some(policy)) => format!("policy \"{}\"", policy.display_name),
+        (source, _) => source.name().to_owned(),
+    };
+    let mut line =
+        format!("{name} = {shown} from {from}; policy: {policy_raw}; {second}: {second_raw}");
     if resolved.source == Source::Policy && second_raw != "not set" {
         line.push_str(" (the policy value wins)");
     }
     line
 }
 
+/// ` (policy "<name>", <where the editor shows it>)` for a value set by an administrative template.
+fn named_policy(value_name: &str) -> String {
+    policy_for(value_name).map_or_else(String::new, |p| {
+        format!(" (policy \"{}\", {POLICY_PATH})", p.display_name)
+    })
+}
+
 fn flag(value: bool) -> String {
     if value { "1" } else { "0" }.to_owned()
+}
+
+fn source_of<T>(
+    name: &'static str,
+    resolved: &Resolved<T>,
+    value: String,
+) -> crate::report::SettingSource {
+    crate::report::SettingSource {
+        name,
+        value,
+        source: resolved.source.name(),
+        policy: (resolved.source == Source::Policy)
+            .then(|| policy_for(name))
+            .flatten(),
+    }
+}
+
+/// Every setting: its effective value, where it came from, and the policy that set it.
+pub fn sources(s: &Settings) -> Vec<crate::report::SettingSource> {
+    vec![
+        source_of("Disabled", &s.disabled, flag(s.disabled.value)),
+        source_of("LinkText", &s.link_text, s.link_text.value.clone()),
+        source_of("PortalUrl", &s.portal_url, s.portal_url.value.clone()),
+        source_of(
+            "AllowedHosts",
+            &s.allowed_hosts,
+            s.allowed_hosts.value.join(";"),
+        ),
+        source_of(
+            "IdleTimeoutSeconds",
+            &s.idle_timeout_seconds,
+            s.idle_timeout_seconds.value.to_string(),
+        ),
+        source_of(
+            "EnableLogging",
+            &s.enable_logging,
+            flag(s.enable_logging.value),
+        ),
+    ]
 }
 
 pub fn effective(ctx: &Context<'_>) -> CheckResult {
@@ -128,7 +178,7 @@ pub fn effective(ctx: &Context<'_>) -> CheckResult {
         && windows10::BuiltinReset::read(machine).enabled();
     if s.disabled.value && !builtin_on {
         let fix = match s.disabled.source {
-            Source::Policy => format!("Group Policy sets HKLM\\{POLICY_KEY}\\Disabled = 1: change the GPO that sets it to 0 (or remove it) and run gpupdate /force. No value under HKLM\\{SETTINGS_KEY} can override a policy value."),
+            Source::Policy => format!("Group Policy sets HKLM\\{POLICY_KEY}\\Disabled = 1{}: set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\\{SETTINGS_KEY} can override a policy value.", named_policy("Disabled")),
             _ => format!("reg add \"HKLM\\{SETTINGS_KEY}\" /v Disabled /t REG_DWORD /d 0 /f"),
         };
         problems.fail(
@@ -189,12 +239,12 @@ pub fn logging(ctx: &Context<'_>) -> CheckResult {
     }
     if resolved.value {
         let fix = match resolved.source {
-            Source::Policy => format!("Turn it off when troubleshooting is done: set HKLM\\{POLICY_KEY}\\EnableLogging to 0 in the GPO that sets it."),
+            Source::Policy => format!("Turn it off when troubleshooting is done: set HKLM\\{POLICY_KEY}\\EnableLogging to 0{} in the GPO that sets it.", named_policy("EnableLogging")),
             _ => format!("Turn it off when troubleshooting is done: reg add \"HKLM\\{PROVIDER_KEY}\" /v EnableLogging /t REG_DWORD /d 0 /f"),
         };
         problems.warn(
             format!(
-                "Verbose logging is on (from {}); the seed says to use it for troubleshooting only",
+                "Verbose logging is on (from {}); Microsoft's \"How to: Enable password reset from the Windows login screen\" says to use it for troubleshooting only",
                 resolved.source.name()
             ),
             fix,
@@ -246,17 +296,22 @@ mod tests {
         );
         assert_eq!(
             result.found[0],
-            "Disabled = 1 from policy; policy: 1 (REG_DWORD); settings: 0 (REG_DWORD) (the policy value wins)"
+            "Disabled = 1 from policy \"Turn off the password reset link\"; policy: 1 (REG_DWORD); settings: 0 (REG_DWORD) (the policy value wins)"
         );
         assert_eq!(
             result.found[1],
-            "PortalUrl = \"https://sspr.contoso.test/\" from policy; policy: \"https://sspr.contoso.test/\" (REG_SZ); settings: \"https://passwordreset.microsoftonline.com/\" (REG_SZ) (the policy value wins)"
+            "PortalUrl = \"https://sspr.contoso.test/\" from policy \"Password reset portal address\"; policy: \"https://sspr.contoso.test/\" (REG_SZ); settings: \"https://passwordreset.microsoftonline.com/\" (REG_SZ) (the policy value wins)"
         );
-        assert!(result
-            .fix
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("Group Policy sets"));
+        assert_eq!(
+            result.fix.as_deref(),
+            Some(concat!(
+                r"Group Policy sets HKLM\",
+                sspr_identity::policy_key!(),
+                r#"\Disabled = 1 (policy "Turn off the password reset link", Computer Configuration\Administrative Templates\SsprWindowsLogon\Password reset at the sign-in screen): set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\"#,
+                sspr_identity::settings_key!(),
+                " can override a policy value."
+            ))
+        );
 
         let machine = FakeMachine::windows7().with_value(
             &RegKey::hklm(SETTINGS_KEY),
@@ -266,7 +321,11 @@ mod tests {
         let result = run(&machine, effective);
         assert_eq!(
             result.fix.as_deref(),
-            Some(r#"reg add "HKLM\SOFTWARE\SsprWindowsLogon" /v Disabled /t REG_DWORD /d 0 /f"#)
+            Some(concat!(
+                r#"reg add "HKLM\"#,
+                sspr_identity::settings_key!(),
+                r#"" /v Disabled /t REG_DWORD /d 0 /f"#
+            ))
         );
     }
 
@@ -290,7 +349,11 @@ mod tests {
         assert_eq!(result.status, Status::Warn);
         assert_eq!(
             result.summary,
-            "HKLM\\SOFTWARE\\SsprWindowsLogon is missing, so every setting not set by policy is the default"
+            concat!(
+                r"HKLM\",
+                sspr_identity::settings_key!(),
+                " is missing, so every setting not set by policy is the default"
+            )
         );
     }
 
@@ -301,6 +364,53 @@ mod tests {
         assert!(result
             .summary
             .starts_with("Provider switched off (Disabled = 1 from settings)"));
+    }
+
+    #[test]
+    fn sources_name_the_policy_only_for_policy_values() {
+        let machine = FakeMachine::windows7()
+            .with_value(
+                &RegKey::hklm(POLICY_KEY),
+                "IdleTimeoutSeconds",
+                Value::Dword(90),
+            )
+            .with_value(&RegKey::hklm(POLICY_KEY), "EnableLogging", Value::Dword(0));
+        let ctx = Context::new(&machine, crate::checks::Options::default());
+        let found: Vec<(&str, String, &str, Option<&str>)> = sources(&ctx.settings)
+            .into_iter()
+            .map(|s| (s.name, s.value, s.source, s.policy.map(|p| p.policy)))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Disabled", "0".to_owned(), "settings", None),
+                ("LinkText", "Forgot password?".to_owned(), "settings", None),
+                (
+                    "PortalUrl",
+                    "https://passwordreset.microsoftonline.com/".to_owned(),
+                    "settings",
+                    None
+                ),
+                ("AllowedHosts", String::new(), "default", None),
+                (
+                    "IdleTimeoutSeconds",
+                    "90".to_owned(),
+                    "policy",
+                    Some("IdleTimeoutSeconds")
+                ),
+                (
+                    "EnableLogging",
+                    "0".to_owned(),
+                    "policy",
+                    Some("EnableLogging")
+                ),
+            ]
+        );
+        let result = run(&machine, logging);
+        assert_eq!(
+            result.found[0],
+            "EnableLogging = 0 from policy \"Turn on verbose logging of the password reset provider\"; policy: 0 (REG_DWORD); registration: 0 (REG_DWORD) (the policy value wins)"
+        );
     }
 
     #[test]

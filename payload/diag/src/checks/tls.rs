@@ -1,6 +1,6 @@
 //! `tls.schannel`, `tls.winhttp`, `tls.wininet`: TLS 1.2 for the reset window's connections.
 //!
-//! The seed (Windows 7, 8, 8.1) requires TLS 1.2 "enabled, not just set to auto negotiate",
+//! Microsoft's "How to: Enable password reset from the Windows login screen" (Windows 7, 8, 8.1) requires TLS 1.2 "enabled, not just set to auto negotiate",
 //! following Microsoft's TLS registry settings: the SCHANNEL client keys. WinHTTP's
 //! `DefaultSecureProtocols` (KB3140245) and Internet Explorer's `SecureProtocols` decide whether
 //! the programs on top of SCHANNEL offer TLS 1.2 at all.
@@ -88,11 +88,11 @@ pub fn schannel(ctx: &Context<'_>) -> CheckResult {
     }
     match family {
         Family::Windows7 => check.fail(
-            "TLS 1.2 is not enabled for clients: Windows 7 ships it disabled by default, and the seed warns that auto-negotiation alone is not enough",
+            "TLS 1.2 is not enabled for clients: Windows 7 ships it disabled by default, and Microsoft's \"How to: Enable password reset from the Windows login screen\" warns that auto-negotiation alone is not enough",
             SCHANNEL_FIX,
         ),
         Family::Windows8 | Family::Windows81 => check.warn(
-            "TLS 1.2 is on by default here but not enabled explicitly; the seed requires it enabled, not just negotiated",
+            "TLS 1.2 is on by default here but not enabled explicitly; Microsoft's \"How to: Enable password reset from the Windows login screen\" requires it enabled, not just negotiated",
             SCHANNEL_FIX,
         ),
         _ => check.pass("Not set: TLS 1.2 is on by default on this Windows"),

@@ -1,4 +1,4 @@
-//! `windows.version`: the Windows release and edition, against what the seed supports.
+//! `windows.version`: the Windows release and edition, against what Microsoft's "How to: Enable password reset from the Windows login screen" supports.
 
 use super::Context;
 use crate::report::{CheckBuilder, CheckResult};
@@ -40,7 +40,7 @@ pub fn check(ctx: &Context<'_>) -> CheckResult {
         }
         Family::Windows7 if v.service_pack < 1 => {
             return check.fail(
-                "Windows 7 without Service Pack 1: the seed requires a patched Windows 7",
+                "Windows 7 without Service Pack 1: Microsoft's \"How to: Enable password reset from the Windows login screen\" requires a patched Windows 7",
                 "Install Windows 7 Service Pack 1 (KB976932), then the latest updates from Windows Update, and restart.",
             )
         }
@@ -51,7 +51,7 @@ pub fn check(ctx: &Context<'_>) -> CheckResult {
         ProductType::Server | ProductType::DomainController
     ) {
         return check.warn(
-            format!("{}: reset at the sign-in screen is a client Windows feature in the seed", v.describe()),
+            format!("{}: reset at the sign-in screen is a client Windows feature in Microsoft's \"How to: Enable password reset from the Windows login screen\"", v.describe()),
             "Use SsprWindowsLogon on client Windows (7 SP1, 8.1, 10, 11); server users reset their password in a browser at https://aka.ms/sspr.",
         );
     }
@@ -66,7 +66,7 @@ pub fn check(ctx: &Context<'_>) -> CheckResult {
     }
     match family {
         Family::Windows8 => check.warn(
-            format!("{}: the seed supports patched Windows 7 and 8.1, not Windows 8, which no longer receives updates", v.describe()),
+            format!("{}: Microsoft's \"How to: Enable password reset from the Windows login screen\" supports patched Windows 7 and 8.1, not Windows 8, which no longer receives updates", v.describe()),
             "Upgrade to Windows 8.1 (or later) and install the latest updates.",
         ),
         Family::Unknown => check.warn(
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(result.status, Status::Warn);
         assert!(result
             .summary
-            .starts_with("Windows 8 Professional (6.2.9200): the seed supports"));
+            .starts_with("Windows 8 Professional (6.2.9200): Microsoft's \"How to: Enable password reset from the Windows login screen\" supports"));
 
         let home = FakeMachine::windows7().with_value(
             &RegKey::hklm(CURRENT_VERSION_KEY),

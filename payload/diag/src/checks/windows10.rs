@@ -1,5 +1,5 @@
 //! The `win10.*` checks: Windows 10/11's built-in reset link (`AllowPasswordReset`) and every
-//! setting the seed says breaks it. They do not apply to Windows 7, 8 and 8.1 (skipped there).
+//! setting Microsoft's "How to: Enable password reset from the Windows login screen" says breaks it. They do not apply to Windows 7, 8 and 8.1 (skipped there).
 
 use super::{Context, Problems};
 use crate::machine::{Flag, JoinState, Machine, RegKey, Value};
@@ -28,7 +28,7 @@ pub const USER_PUSH_NOTIFICATIONS_POLICY_KEY: &str =
 pub const USER_NOTIFICATION_SETTINGS_KEY: &str =
     r"Software\Microsoft\Windows\CurrentVersion\Notifications\Settings";
 
-/// The seed's sections apply to Windows 10 and 11 only; elsewhere these checks are skipped.
+/// The Windows 10 sections of Microsoft's "How to: Enable password reset from the Windows login screen" apply to Windows 10 and 11 only; elsewhere these checks are skipped.
 fn applies(ctx: &Context<'_>) -> bool {
     ctx.windows.family().is_windows_10_or_later()
 }
@@ -157,7 +157,7 @@ pub fn allow_password_reset(ctx: &Context<'_>) -> CheckResult {
             format!("Keep one: turn this product's link off with reg add \"HKLM\\{}\" /v Disabled /t REG_DWORD /d 1 /f (or the same value by policy), or remove AllowPasswordReset.", sspr_settings::SETTINGS_KEY),
         ),
         (true, false) if !azure_ad_joined => check.warn(
-            "Windows' own reset is on, but the device is not Azure AD joined or hybrid Azure AD joined, which the seed requires for it",
+            "Windows' own reset is on, but the device is not Azure AD joined or hybrid Azure AD joined, which Microsoft's \"How to: Enable password reset from the Windows login screen\" requires for it",
             "Join the device to Azure AD (Settings > Accounts > Access work or school > Connect > Join this device to Azure Active Directory), or configure hybrid Azure AD join for domain-joined devices.",
         ),
         (true, false) => check.pass("Windows' own reset link is on and the device is Azure AD joined"),
@@ -321,7 +321,7 @@ pub fn lock_screen_notifications(ctx: &Context<'_>) -> CheckResult {
     problems.finish(check, "Lock screen notifications are not turned off")
 }
 
-/// A Windows policy switch the seed says breaks reset when it is 1.
+/// A Windows policy switch Microsoft's "How to: Enable password reset from the Windows login screen" says breaks reset when it is 1.
 fn policy_switch(
     ctx: &Context<'_>,
     id: &'static str,
@@ -340,7 +340,7 @@ fn policy_switch(
     check.found(format!("{name}: {}", flag.describe()));
     match flag {
         Flag::On => check.fail(
-            format!("{name} = 1: the seed lists it as breaking Reset password"),
+            format!("{name} = 1: Microsoft's \"How to: Enable password reset from the Windows login screen\" lists it as breaking Reset password"),
             format!("Set the Group Policy '{gpo}' to Disabled or Not configured; locally: reg add \"{key}\" /v {name} /t REG_DWORD /d 0 /f"),
         ),
         Flag::Unclear(value) => check.warn(
@@ -403,7 +403,7 @@ pub fn lost_mode(ctx: &Context<'_>) -> CheckResult {
             Flag::On => {
                 check.found(format!("{}: 1", key.value_path("EnableLostMode")));
                 problems.fail(
-                    "EnableLostMode is set on this device: the seed lists it as breaking Reset password",
+                    "EnableLostMode is set on this device: Microsoft's \"How to: Enable password reset from the Windows login screen\" lists it as breaking Reset password",
                     "Turn Lost Mode off for this device in your MDM console, then sync the device (Settings > Accounts > Access work or school > Info > Sync).",
                 );
             }
@@ -464,7 +464,7 @@ pub fn custom_shell(ctx: &Context<'_>) -> CheckResult {
         }
         if scope == "machine" {
             problems.fail(
-                format!("The shell is \"{shell}\", not explorer.exe: the seed lists a custom shell as breaking Reset password"),
+                format!("The shell is \"{shell}\", not explorer.exe: Microsoft's \"How to: Enable password reset from the Windows login screen\" lists a custom shell as breaking Reset password"),
                 format!("reg add \"{machine_key}\" /v Shell /t REG_SZ /d explorer.exe /f (or remove the kiosk or Shell Launcher configuration that set it)"),
             );
         } else {
@@ -481,7 +481,7 @@ pub fn three_setting_combination(ctx: &Context<'_>) -> CheckResult {
     let machine = ctx.machine;
     let mut check = CheckBuilder::new(
         COMBINATION_ID,
-        "The seed's three-setting combination (Ctrl+Alt+Del, lock screen notifications, edition)",
+        "The three-setting combination of Microsoft's \"How to: Enable password reset from the Windows login screen\" (Ctrl+Alt+Del, lock screen notifications, edition)",
     );
     if !applies(ctx) {
         return skipped(ctx, check);
@@ -532,7 +532,7 @@ pub fn three_setting_combination(ctx: &Context<'_>) -> CheckResult {
     );
     if met == 3 {
         check.fail(
-            "All three settings of the seed's combination are present: Reset password may not work",
+            "All three settings of the combination Microsoft's \"How to: Enable password reset from the Windows login screen\" names are present: Reset password may not work",
             fix,
         )
     } else if met + unknown == 3 {
@@ -541,7 +541,7 @@ pub fn three_setting_combination(ctx: &Context<'_>) -> CheckResult {
             fix,
         )
     } else if met == 2 {
-        check.warn("Two of the three settings of the seed's combination are present: one more completes it", fix)
+        check.warn("Two of the three settings of the combination Microsoft's \"How to: Enable password reset from the Windows login screen\" names are present: one more completes it", fix)
     } else {
         check.pass(format!("{met} of the three settings present"))
     }
@@ -699,7 +699,7 @@ mod tests {
             assert_eq!(result.status, Status::Fail);
             assert_eq!(
                 result.summary,
-                format!("{name} = 1: the seed lists it as breaking Reset password")
+                format!("{name} = 1: Microsoft's \"How to: Enable password reset from the Windows login screen\" lists it as breaking Reset password")
             );
             assert!(result.fix.as_deref().unwrap_or("").ends_with(&format!(
                 "reg add \"HKLM\\{key}\" /v {name} /t REG_DWORD /d 0 /f"
@@ -741,7 +741,7 @@ mod tests {
         assert_eq!(result.status, Status::Fail);
         assert_eq!(
             result.summary,
-            r#"The shell is "C:\Kiosk\kiosk.exe", not explorer.exe: the seed lists a custom shell as breaking Reset password"#
+            r#"The shell is "C:\Kiosk\kiosk.exe", not explorer.exe: Microsoft's "How to: Enable password reset from the Windows login screen" lists a custom shell as breaking Reset password"#
         );
         let user = win10().with_value(
             &RegKey::hkcu(SYSTEM_POLICIES_KEY),

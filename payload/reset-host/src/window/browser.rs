@@ -78,20 +78,27 @@ impl Browser {
             }
         }
         // These three enforce the lockdown: a failure is a failure to start.
-        // SAFETY (all property calls below): web is a live IWebBrowser2 on this thread.
+        // SAFETY: web is a live IWebBrowser2 on this thread (so for every property call below).
         unsafe { web.SetRegisterAsDropTarget(VARIANT_FALSE) }
             .map_err(|error| failed("IWebBrowser2::put_RegisterAsDropTarget(false)", &error))?;
+        // SAFETY: as above.
         unsafe { web.SetSilent(VARIANT_TRUE) }
             .map_err(|error| failed("IWebBrowser2::put_Silent(true)", &error))?;
+        // SAFETY: as above.
         unsafe { web.SetRegisterAsBrowser(VARIANT_FALSE) }
             .map_err(|error| failed("IWebBrowser2::put_RegisterAsBrowser(false)", &error))?;
         // The bars belong to Internet Explorer's own frame; the control ignores them, but say so.
-        for (name, result) in [
+        let bars = [
+            // SAFETY: as above.
             ("AddressBar", unsafe { web.SetAddressBar(VARIANT_FALSE) }),
+            // SAFETY: as above.
             ("ToolBar", unsafe { web.SetToolBar(0) }),
+            // SAFETY: as above.
             ("StatusBar", unsafe { web.SetStatusBar(VARIANT_FALSE) }),
+            // SAFETY: as above.
             ("MenuBar", unsafe { web.SetMenuBar(VARIANT_FALSE) }),
-        ] {
+        ];
+        for (name, result) in bars {
             if let Err(error) = result {
                 self.state
                     .log(&failed(&format!("IWebBrowser2::put_{name}(false)"), &error));

@@ -17,6 +17,11 @@ pub enum CloseReason {
     /// The WebBrowser control could not be created, started or pointed at the portal; the text
     /// says which step failed and with which HRESULT.
     BrowserFailed(String),
+    /// Something got past a gate that should have stopped it, and the window closed rather
+    /// than show it: a page that finished loading on a URL the policy refuses (a redirect the
+    /// control did not report), or a top-level window of a class not on the allow-list. The
+    /// text says what.
+    PolicyBreach(String),
 }
 
 impl CloseReason {
@@ -28,6 +33,7 @@ impl CloseReason {
             Self::OwnerClosed => "owner-closed",
             Self::UserClosed => "user-closed",
             Self::BrowserFailed(_) => "browser-failed",
+            Self::PolicyBreach(_) => "policy-breach",
         }
     }
 }
@@ -35,7 +41,9 @@ impl CloseReason {
 impl fmt::Display for CloseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BrowserFailed(detail) => write!(f, "{}: {detail}", self.name()),
+            Self::BrowserFailed(detail) | Self::PolicyBreach(detail) => {
+                write!(f, "{}: {detail}", self.name())
+            }
             other => f.write_str(other.name()),
         }
     }
@@ -53,6 +61,7 @@ mod tests {
             CloseReason::OwnerClosed,
             CloseReason::UserClosed,
             CloseReason::BrowserFailed("x".to_owned()),
+            CloseReason::PolicyBreach("x".to_owned()),
         ]
         .iter()
         .map(CloseReason::name)
@@ -64,7 +73,8 @@ mod tests {
                 "idle",
                 "owner-closed",
                 "user-closed",
-                "browser-failed"
+                "browser-failed",
+                "policy-breach"
             ]
         );
     }

@@ -1,13 +1,16 @@
-//! `IDocHostUIHandler` and `DOCHOSTUIINFO` (mshtmhst.h), which windows-rs 0.61 does not carry:
-//! MSHTML asks the control's client site for this interface to learn which menus, keys and host
-//! objects the page may have. The site implements it (`site.rs`).
+//! `IDocHostUIHandler`, `IDocHostShowUI` and `DOCHOSTUIINFO` (mshtmhst.h), which windows-rs
+//! 0.61 does not carry: MSHTML asks the control's client site for these interfaces to learn
+//! which menus, keys and host objects the page may have, and to let the host show (or not)
+//! message boxes and help. The site implements them (`site.rs`, `show_ui.rs`).
 // The COM method names are the interface's own (the vtable order is what matters; the names
 // make the methods findable in Microsoft's documentation).
 #![expect(non_snake_case)]
+// `IDocHostShowUI::ShowMessage` has seven parameters besides `this`: the interface's, not ours.
+#![allow(clippy::too_many_arguments)]
 
 use std::ffi::c_void;
 
-use windows::Win32::Foundation::{POINT, RECT};
+use windows::Win32::Foundation::{HWND, POINT, RECT};
 use windows::Win32::UI::WindowsAndMessaging::MSG;
 use windows_core::{interface, IUnknown, IUnknown_Vtbl, BOOL, GUID, HRESULT, PCWSTR, PWSTR};
 
@@ -50,6 +53,32 @@ pub unsafe trait IDocHostUIHandler: IUnknown {
     fn FilterDataObject(&self, data: *mut c_void, replacement: *mut *mut c_void) -> HRESULT;
 }
 
+/// `IDocHostShowUI`, IID `{C4D244B0-D43E-11CF-893B-00AA00BDCE1A}`: MSHTML asks it before it
+/// shows a message box (`alert`, `confirm`, script and security messages) or help
+/// (`window.showHelp`, F1). `S_OK` means "the host showed it", so MSHTML shows nothing.
+#[interface("c4d244b0-d43e-11cf-893b-00aa00bdce1a")]
+pub unsafe trait IDocHostShowUI: IUnknown {
+    fn ShowMessage(
+        &self,
+        window: HWND,
+        text: PCWSTR,
+        caption: PCWSTR,
+        kind: u32,
+        help_file: PCWSTR,
+        help_context: u32,
+        result: *mut isize,
+    ) -> HRESULT;
+    fn ShowHelp(
+        &self,
+        window: HWND,
+        help_file: PCWSTR,
+        command: u32,
+        data: u32,
+        mouse: POINT,
+        object_hit: *mut c_void,
+    ) -> HRESULT;
+}
+
 /// `DOCHOSTUIINFO`.
 #[repr(C)]
 pub struct DocHostUiInfo {
@@ -67,6 +96,8 @@ pub const DOCHOSTUIFLAG_THEME: u32 = 0x40000;
 pub const DOCHOSTUIFLAG_NO3DOUTERBORDER: u32 = 0x20_0000;
 pub const DOCHOSTUIFLAG_LOCAL_MACHINE_ACCESS_CHECK: u32 = 0x80_0000;
 pub const DOCHOSTUIFLAG_DISABLE_UNTRUSTEDPROTOCOL: u32 = 0x100_0000;
+/// Server redirects (3xx) raise `BeforeNavigate2` like any navigation, so the gate sees them.
+pub const DOCHOSTUIFLAG_ENABLE_REDIRECT_NOTIFICATION: u32 = 0x400_0000;
 /// `DOCHOSTUIDBLCLK_DEFAULT`: a double click does what it does in Internet Explorer.
 pub const DOCHOSTUIDBLCLK_DEFAULT: u32 = 0;
 

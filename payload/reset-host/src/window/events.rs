@@ -1,6 +1,10 @@
-//! The `DWebBrowserEvents2` sink: every navigation (the page's and its frames') goes past the
-//! gate and is cancelled when the gate says no; new windows, downloads, IE's error pages and
-//! process switches are always cancelled. Each decision is logged through the gate.
+//! The `DWebBrowserEvents2` sink: every navigation (the page's and its frames', server
+//! redirects included: the site asks for redirect notifications) goes past the gate and is
+//! cancelled when the gate says no; new windows, downloads, IE's error pages and process
+//! switches are always cancelled. When a navigation completes (`NavigateComplete2`,
+//! `DocumentComplete`) its URL is checked again: a page that arrived on a URL the gate refuses
+//! got past `BeforeNavigate2` somehow, and the window closes rather than show it. Each
+//! decision is logged through the gate.
 
 use std::rc::Rc;
 
@@ -10,8 +14,9 @@ use windows::Win32::System::Com::{
 };
 use windows::Win32::System::Variant::VARIANT;
 use windows::Win32::Web::InternetExplorer::{
-    DISPID_BEFORENAVIGATE2, DISPID_FILEDOWNLOAD, DISPID_NAVIGATEERROR, DISPID_NEWPROCESS,
-    DISPID_NEWWINDOW2, DISPID_NEWWINDOW3, DISPID_WINDOWCLOSING,
+    DISPID_BEFORENAVIGATE2, DISPID_DOCUMENTCOMPLETE, DISPID_FILEDOWNLOAD, DISPID_NAVIGATECOMPLETE2,
+    DISPID_NAVIGATEERROR, DISPID_NEWPROCESS, DISPID_NEWWINDOW2, DISPID_NEWWINDOW3,
+    DISPID_WINDOWCLOSING,
 };
 use windows::Win32::UI::Shell::{DWebBrowserEvents2, DWebBrowserEvents2_Impl};
 use windows_core::{implement, GUID, PCWSTR};
@@ -34,9 +39,12 @@ impl BrowserEvents {
         Self { state }
     }
 
-    fn on_event(&self, id: u32, args: &EventArgs<'_>) {
+    /// Handles one event: what `IDispatch::Invoke` does, callable directly by tests.
+    pub fn on_event(&self, id: u32, args: &EventArgs<'_>) {
         match id {
             DISPID_BEFORENAVIGATE2 => self.before_navigate(args),
+            DISPID_NAVIGATECOMPLETE2 => self.completed(args, "NavigateComplete2"),
+            DISPID_DOCUMENTCOMPLETE => self.completed(args, "DocumentComplete"),
             DISPID_NEWWINDOW2 => {
                 // NewWindow2(ppDisp, Cancel)
                 self.enforce(args.cancel(1), "new window blocked");
@@ -87,6 +95,27 @@ impl BrowserEvents {
             let line = format!("navigation denied{scope}: {}", url_for_log(&url));
             self.enforce(args.cancel(6), &line);
         }
+    }
+
+    /// NavigateComplete2(pDisp, URL) and DocumentComplete(pDisp, URL): the URL the page (or a
+    /// frame) ended up on, after any redirect. `about:blank`, which the control loads into new
+    /// frames by itself, is the one URL outside the policy a completed navigation may have.
+    fn completed(&self, args: &EventArgs<'_>, event: &str) {
+        let scope = if self.state.is_top_level(args.dispatch(0).as_ref()) {
+            ""
+        } else {
+            " (frame)"
+        };
+        let url = args.text(1).unwrap_or_default();
+        if url.eq_ignore_ascii_case("about:blank") || self.state.gate.allow_navigation(&url) {
+            return;
+        }
+        let line = format!(
+            "{event}{scope} on a URL the policy refuses: {}",
+            url_for_log(&url)
+        );
+        self.state.log(&format!("{line}; closing the window"));
+        self.state.request_close(CloseReason::PolicyBreach(line));
     }
 
     /// FileDownload(ActiveDocument, Cancel); before Internet Explorer 6 SP1 only Cancel. It also

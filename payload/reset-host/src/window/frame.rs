@@ -14,7 +14,10 @@ use windows::Win32::Graphics::Gdi::{
 };
 use windows::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows::Win32::System::Ole::{OleInitialize, OleUninitialize};
-use windows::Win32::UI::Input::KeyboardAndMouse::{GetKeyState, VK_CONTROL, VK_MENU, VK_SHIFT};
+use windows::Win32::UI::Input::KeyboardAndMouse::{
+    GetKeyState, GetKeyboardLayout, ToUnicodeEx, VK_CONTROL, VK_LCONTROL, VK_MENU, VK_RMENU,
+    VK_SHIFT,
+};
 use windows::Win32::UI::WindowsAndMessaging::{
     CreateWindowExW, DefWindowProcW, DestroyWindow, DispatchMessageW, GetMessageW, IsWindow,
     KillTimer, LoadCursorW, RegisterClassExW, SetForegroundWindow, SetTimer, ShowWindow,
@@ -31,9 +34,11 @@ use super::dialogs::DialogGuard;
 use super::gate_slot::GateLease;
 use super::guard::catch_panic;
 use super::keys::{self, Chord, KeyVerdict};
+use super::lockdown;
 use super::placement::{self, ScreenRect};
 use super::state::WindowState;
 use super::watch::Owner;
+use super::window_hook::WindowWatch;
 use super::{Gate, WindowOptions};
 
 /// The frame's window class. Test programs find the host's window by it.
@@ -109,8 +114,13 @@ pub fn run(options: &WindowOptions, gate: &dyn Gate) -> windows_core::Result<Clo
         state.record_close(CloseReason::OwnerClosed);
         return Ok(state.take_close_reason());
     }
+    if let Err(failure) = lockdown::apply(&state) {
+        state.record_close(CloseReason::BrowserFailed(failure));
+        return Ok(state.take_close_reason());
+    }
     let _current = CurrentWindow::enter(&state)?;
     let _dialogs = DialogGuard::install(lease.slot())?;
+    let _windows = WindowWatch::install(Rc::clone(&state))?;
     let hwnd = create_window(options, owner)?;
     state.set_hwnd(hwnd);
     let looped = match Browser::start(&state) {
@@ -305,12 +315,48 @@ pub fn chord_of(message: &MSG) -> Option<Chord> {
     // WM_SYS* messages carry Alt in bit 29 of lParam ("context code").
     let alt_context =
         (id == WM_SYSKEYDOWN || id == WM_SYSKEYUP) && message.lParam.0 & (1 << 29) != 0;
+    let key = (message.wParam.0 & 0xFFFF) as u16;
+    let ctrl = held(VK_CONTROL.0);
+    let shift = held(VK_SHIFT.0);
+    let alt = alt_context || held(VK_MENU.0);
+    let scan_code = ((message.lParam.0 >> 16) & 0xFF) as u32;
     Some(Chord {
-        key: (message.wParam.0 & 0xFFFF) as u16,
-        ctrl: held(VK_CONTROL.0),
-        shift: held(VK_SHIFT.0),
-        alt: alt_context || held(VK_MENU.0),
+        key,
+        ctrl,
+        shift,
+        alt,
+        layout_character: ctrl && alt && layout_character(key, scan_code, shift),
     })
+}
+
+/// Whether the keyboard layout turns Ctrl+Alt(+Shift)+`key` into a printable character: AltGr
+/// on the layouts that have it (`@` is AltGr+Q in Germany), nothing on the others.
+fn layout_character(key: u16, scan_code: u32, shift: bool) -> bool {
+    let mut keyboard = [0u8; 256];
+    for held in [VK_CONTROL, VK_MENU, VK_LCONTROL, VK_RMENU] {
+        keyboard[usize::from(held.0)] = 0x80;
+    }
+    if shift {
+        keyboard[usize::from(VK_SHIFT.0)] = 0x80;
+    }
+    let mut text = [0u16; 8];
+    // Bit 2 of the flags: leave the thread's dead-key state alone (Windows 10 1607 and later;
+    // earlier versions ignore the bit).
+    const KEEP_KEYBOARD_STATE: u32 = 0x4;
+    // SAFETY: both buffers are ours and sized as the function's signature says; the layout is
+    // this thread's.
+    let length = unsafe {
+        ToUnicodeEx(
+            u32::from(key),
+            scan_code,
+            &keyboard,
+            &mut text,
+            KEEP_KEYBOARD_STATE,
+            Some(GetKeyboardLayout(0)),
+        )
+    };
+    let length = usize::try_from(length).unwrap_or(0).min(text.len());
+    text[..length].iter().any(|unit| *unit >= 0x20)
 }
 
 unsafe extern "system" fn window_proc(

@@ -27,6 +27,12 @@ impl GateSlot {
             .unwrap_or(false)
     }
 
+    /// The gate's answer for a subresource, or `false` once `run` has returned.
+    pub fn allow_subresource(&self, url: &str) -> bool {
+        self.with_gate(|gate| gate.allow_subresource(url))
+            .unwrap_or(false)
+    }
+
     /// Hands one line to the gate's log; dropped once `run` has returned.
     pub fn log(&self, line: &str) {
         self.with_gate(|gate| gate.log(line));
@@ -101,6 +107,9 @@ mod tests {
         let slot = lease.slot();
         assert!(slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
         assert!(!slot.allow_navigation("file:///C:/Windows/System32/cmd.exe"));
+        // Without its own answer for subresources, a gate's page answer stands.
+        assert!(slot.allow_subresource("https://ajax.aspnetcdn.com/x.js"));
+        assert!(!slot.allow_subresource("http://ajax.aspnetcdn.com/x.js"));
         slot.log("navigation allowed");
         drop(lease);
         assert_eq!(*gate.lines.borrow(), ["navigation allowed"]);
@@ -111,6 +120,7 @@ mod tests {
         let gate = RecordingGate::default();
         let slot = GateLease::new(&gate).slot();
         assert!(!slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
+        assert!(!slot.allow_subresource("https://ajax.aspnetcdn.com/x.js"));
         slot.log("too late");
         assert!(gate.lines.borrow().is_empty());
     }

@@ -16,8 +16,10 @@
 //! 4. Function keys: F5 and Ctrl+F5 (refresh) and Alt+F4 (close the window) pass; every other
 //!    function-key chord is blocked (F1 help, F3 find, F7 caret-browsing prompt, Shift+F10
 //!    context menu, F11 full screen, F12 developer tools, ...).
-//! 5. Ctrl+Alt is AltGr on many keyboard layouts (`@` is AltGr+Q in Germany): with a character
-//!    key it passes, otherwise it is blocked.
+//! 5. Ctrl+Alt is AltGr on many keyboard layouts (`@` is AltGr+Q in Germany): it passes only
+//!    when the keyboard layout turns the chord into a character (the window asks the layout,
+//!    [`Chord::layout_character`]); every other Ctrl+Alt chord is blocked, so Ctrl+Alt+O is not
+//!    a way to Ctrl+O.
 //! 6. Ctrl: editing and clipboard (A, C, V, X, Y, Z, Ctrl+Insert), refresh (R), zoom, Ctrl+Space
 //!    (IME toggle) and caret movement pass; every other Ctrl chord is blocked, Ctrl+Shift ones
 //!    too except selection moves (Ctrl+Shift+Left, ...). Unknown Ctrl chords are blocked: a
@@ -34,6 +36,9 @@ pub struct Chord {
     pub ctrl: bool,
     pub shift: bool,
     pub alt: bool,
+    /// Ctrl+Alt (AltGr) on a key the current keyboard layout turns into a character. Only
+    /// read for Ctrl+Alt chords.
+    pub layout_character: bool,
 }
 
 /// What the window does with a key press.
@@ -112,6 +117,7 @@ pub fn judge(chord: Chord) -> KeyVerdict {
         ctrl,
         shift,
         alt,
+        layout_character,
     } = chord;
     if is_modifier_or_input_method(key) {
         return KeyVerdict::Pass;
@@ -126,7 +132,7 @@ pub fn judge(chord: Chord) -> KeyVerdict {
         return function_key(number, ctrl, shift, alt);
     }
     match (ctrl, alt) {
-        (true, true) if is_character_key(key) => KeyVerdict::Pass,
+        (true, true) if layout_character && is_character_key(key) => KeyVerdict::Pass,
         (true, true) => KeyVerdict::Block("a Ctrl+Alt browser shortcut"),
         (true, false) if shift => ctrl_shift_chord(key),
         (true, false) => ctrl_chord(key),
@@ -351,6 +357,18 @@ mod tests {
             ctrl,
             shift,
             alt,
+            layout_character: false,
+        })
+    }
+
+    /// A Ctrl+Alt chord the layout does (`true`) or does not turn into a character.
+    fn altgr(key: u16, layout_character: bool) -> KeyVerdict {
+        judge(Chord {
+            key,
+            ctrl: true,
+            shift: false,
+            alt: true,
+            layout_character,
         })
     }
 
@@ -478,8 +496,32 @@ mod tests {
             vk::OEM_4,
             vk::OEM_102,
         ] {
-            assert_eq!(verdict(key, ALT_GR), KeyVerdict::Pass, "{key:#x}");
+            assert_eq!(altgr(key, true), KeyVerdict::Pass, "{key:#x}");
         }
+    }
+
+    /// Ctrl+Alt on a key the layout gives no character for is a Ctrl shortcut in disguise.
+    #[test]
+    fn ctrl_alt_without_a_character_is_blocked() {
+        for key in [
+            key('O'),
+            key('P'),
+            key('S'),
+            key('U'),
+            key('N'),
+            vk::OEM_PLUS,
+        ] {
+            assert_eq!(
+                altgr(key, false),
+                KeyVerdict::Block("a Ctrl+Alt browser shortcut"),
+                "{key:#x}"
+            );
+        }
+        // A character key only counts as one: Ctrl+Alt+Home never types.
+        assert_eq!(
+            altgr(vk::HOME, true),
+            KeyVerdict::Block("a Ctrl+Alt browser shortcut")
+        );
     }
 
     #[test]
@@ -489,6 +531,7 @@ mod tests {
             ctrl,
             shift,
             alt,
+            layout_character: false,
         };
         assert_eq!(describe(chord(key('I'), CTRL_SHIFT)), "Ctrl+Shift+I");
         assert_eq!(describe(chord(f(12), PLAIN)), "F12");

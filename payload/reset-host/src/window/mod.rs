@@ -19,17 +19,23 @@
 #![cfg(any(windows, test))]
 
 mod close_reason;
+mod commands;
 mod dialog_policy;
 mod gate_slot;
 #[cfg(windows)]
 mod guard;
+mod ie_features;
 mod keys;
 mod log_text;
 mod placement;
+mod url_actions;
 mod watch;
+mod window_classes;
 
 #[cfg(windows)]
 mod browser;
+#[cfg(windows)]
+mod command_target;
 #[cfg(windows)]
 mod dialogs;
 #[cfg(windows)]
@@ -39,14 +45,24 @@ mod event_args;
 #[cfg(windows)]
 mod events;
 #[cfg(windows)]
+mod exercise;
+#[cfg(windows)]
 mod frame;
+#[cfg(windows)]
+mod lockdown;
+#[cfg(windows)]
+mod security;
 #[cfg(windows)]
 mod site;
 #[cfg(windows)]
 mod state;
+#[cfg(windows)]
+mod window_hook;
 
 #[cfg(windows)]
 pub use close_reason::CloseReason;
+#[cfg(windows)]
+pub use exercise::exercise;
 
 /// What the reset window shows and how long it stays.
 #[cfg(windows)]
@@ -65,8 +81,14 @@ pub struct WindowOptions {
 /// Everything the window reports and asks: each allowed or denied navigation (the page's and
 /// its frames'), each blocked new window, download, dialog and key, and the close reason.
 pub trait Gate {
-    /// Whether the control may load `url` (the full URL, query included).
+    /// Whether the control may load `url` (the full URL, query included) as a page: the top
+    /// level or a frame.
     fn allow_navigation(&self, url: &str) -> bool;
+    /// Whether a page may load `url` as a script, style sheet, image or font (the security
+    /// manager's question). By default: where a page may be.
+    fn allow_subresource(&self, url: &str) -> bool {
+        self.allow_navigation(url)
+    }
     /// One line for the host's log. URLs in it have no query or fragment.
     fn log(&self, line: &str);
 }

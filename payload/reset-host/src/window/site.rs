@@ -1,7 +1,9 @@
 //! The container side of the WebBrowser control, without ATL: one object that is its client site,
 //! in-place site and in-place frame (our top-level window), its `IDocHostUIHandler` (no context
-//! menu, no help, no browser keys, an inert `window.external`) and its ambient-property
-//! `IDispatch` (no ActiveX controls or Java; silent).
+//! menu, no help, no browser keys, an inert `window.external`, redirect notifications on), its
+//! ambient-property `IDispatch` (no ActiveX controls or Java; silent), its `IServiceProvider`
+//! (our security manager, `security.rs`), and its `IOleCommandTarget` and `IDocHostShowUI`
+//! (`command_target.rs`).
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -11,15 +13,16 @@ use windows::Win32::Foundation::{
     DISP_E_MEMBERNOTFOUND, DISP_E_UNKNOWNNAME, E_NOINTERFACE, E_NOTIMPL, E_POINTER, HWND,
     INPLACE_E_NOTOOLSPACE, POINT, RECT, SIZE, S_FALSE, S_OK,
 };
+use windows::Win32::System::Com::Urlmon::IInternetSecurityManager;
 use windows::Win32::System::Com::{
-    IDispatch, IDispatch_Impl, IMoniker, ITypeInfo, DISPATCH_FLAGS, DISPATCH_PROPERTYGET,
-    DISPPARAMS, EXCEPINFO,
+    IDispatch, IDispatch_Impl, IMoniker, IServiceProvider, IServiceProvider_Impl, ITypeInfo,
+    DISPATCH_FLAGS, DISPATCH_PROPERTYGET, DISPPARAMS, EXCEPINFO,
 };
 use windows::Win32::System::Ole::{
-    IOleClientSite, IOleClientSite_Impl, IOleContainer, IOleInPlaceActiveObject, IOleInPlaceFrame,
-    IOleInPlaceFrame_Impl, IOleInPlaceSite, IOleInPlaceSite_Impl, IOleInPlaceUIWindow,
-    IOleInPlaceUIWindow_Impl, IOleWindow_Impl, OLEGETMONIKER, OLEINPLACEFRAMEINFO,
-    OLEMENUGROUPWIDTHS, OLEWHICHMK,
+    IOleClientSite, IOleClientSite_Impl, IOleCommandTarget, IOleContainer, IOleInPlaceActiveObject,
+    IOleInPlaceFrame, IOleInPlaceFrame_Impl, IOleInPlaceSite, IOleInPlaceSite_Impl,
+    IOleInPlaceUIWindow, IOleInPlaceUIWindow_Impl, IOleWindow_Impl, OLEGETMONIKER,
+    OLEINPLACEFRAMEINFO, OLEMENUGROUPWIDTHS, OLEWHICHMK,
 };
 use windows::Win32::System::Variant::VARIANT;
 use windows::Win32::UI::WindowsAndMessaging::{HACCEL, HMENU, MSG};
@@ -29,20 +32,24 @@ use windows_core::{
 
 use super::close_reason::CloseReason;
 use super::doc_host::{
-    DocHostUiInfo, IDocHostUIHandler, IDocHostUIHandler_Impl, DISPID_AMBIENT_DLCONTROL,
-    DLCTL_BGSOUNDS, DLCTL_DLIMAGES, DLCTL_NO_DLACTIVEXCTLS, DLCTL_NO_JAVA, DLCTL_NO_RUNACTIVEXCTLS,
-    DLCTL_SILENT, DLCTL_VIDEOS, DOCHOSTUIDBLCLK_DEFAULT, DOCHOSTUIFLAG_DISABLE_HELP_MENU,
-    DOCHOSTUIFLAG_DISABLE_UNTRUSTEDPROTOCOL, DOCHOSTUIFLAG_LOCAL_MACHINE_ACCESS_CHECK,
+    DocHostUiInfo, IDocHostShowUI, IDocHostUIHandler, IDocHostUIHandler_Impl,
+    DISPID_AMBIENT_DLCONTROL, DLCTL_BGSOUNDS, DLCTL_DLIMAGES, DLCTL_NO_DLACTIVEXCTLS,
+    DLCTL_NO_JAVA, DLCTL_NO_RUNACTIVEXCTLS, DLCTL_SILENT, DLCTL_VIDEOS, DOCHOSTUIDBLCLK_DEFAULT,
+    DOCHOSTUIFLAG_DISABLE_HELP_MENU, DOCHOSTUIFLAG_DISABLE_UNTRUSTEDPROTOCOL,
+    DOCHOSTUIFLAG_ENABLE_REDIRECT_NOTIFICATION, DOCHOSTUIFLAG_LOCAL_MACHINE_ACCESS_CHECK,
     DOCHOSTUIFLAG_NO3DBORDER, DOCHOSTUIFLAG_NO3DOUTERBORDER, DOCHOSTUIFLAG_THEME,
 };
 use super::frame::chord_of;
 use super::keys::{self, KeyVerdict};
+use super::security::security_manager;
 use super::state::WindowState;
 use super::{entry, entry_hresult};
 
 /// What the page gets from MSHTML. `ENABLE_FORMS_AUTOCOMPLETE` is left out on purpose: nothing
-/// typed at the sign-in screen is remembered for the next user.
-const HOST_UI_FLAGS: u32 = DOCHOSTUIFLAG_DISABLE_HELP_MENU
+/// typed at the sign-in screen is remembered for the next user. `ENABLE_REDIRECT_NOTIFICATION`
+/// makes every server redirect a `BeforeNavigate2`, so the gate sees it.
+pub const HOST_UI_FLAGS: u32 = DOCHOSTUIFLAG_DISABLE_HELP_MENU
+    | DOCHOSTUIFLAG_ENABLE_REDIRECT_NOTIFICATION
     | DOCHOSTUIFLAG_NO3DBORDER
     | DOCHOSTUIFLAG_NO3DOUTERBORDER
     | DOCHOSTUIFLAG_THEME
@@ -65,6 +72,9 @@ const DOWNLOAD_CONTROL: u32 = DLCTL_DLIMAGES
     IOleInPlaceSite,
     IOleInPlaceFrame,
     IDocHostUIHandler,
+    IDocHostShowUI,
+    IOleCommandTarget,
+    IServiceProvider,
     IDispatch,
     Agile = false
 )]
@@ -84,6 +94,10 @@ impl Site {
 }
 
 impl Site_Impl {
+    pub fn state(&self) -> &WindowState {
+        &self.state
+    }
+
     /// The same decision table the message loop applies, for the keys the control asks us about.
     fn judge_key(&self, message: *const MSG) -> KeyVerdict {
         // SAFETY: the control passes its current message, valid for the call; null is checked.
@@ -500,6 +514,31 @@ impl IDispatch_Impl for Site_Impl {
                 Ok(())
             },
         )
+    }
+}
+
+impl IServiceProvider_Impl for Site_Impl {
+    /// Only the security manager is ours; every other service keeps the control's default.
+    fn QueryService(
+        &self,
+        service: *const GUID,
+        interface: *const GUID,
+        object: *mut *mut c_void,
+    ) -> windows_core::Result<()> {
+        entry("IServiceProvider::QueryService", &self.state, || {
+            if object.is_null() || service.is_null() {
+                return Err(E_POINTER.into());
+            }
+            // SAFETY: the out-pointer is the caller's, non-null; cleared before any answer.
+            unsafe { *object = std::ptr::null_mut() };
+            // SAFETY: the service GUID pointer is the caller's, non-null.
+            if unsafe { *service } != IInternetSecurityManager::IID {
+                return Err(E_NOINTERFACE.into());
+            }
+            let manager = security_manager(Rc::clone(&self.state));
+            // SAFETY: query writes the requested interface (AddRef'd) or null into `object`.
+            unsafe { manager.query(interface, object) }.ok()
+        })
     }
 }
 

@@ -118,6 +118,11 @@ impl WindowState {
         }
     }
 
+    /// The reason recorded so far, if any, without taking it.
+    pub fn peek_close_reason(&self) -> Option<CloseReason> {
+        self.close.borrow().clone()
+    }
+
     /// The reason recorded, or `UserClosed` when the loop ended without one.
     pub fn take_close_reason(&self) -> CloseReason {
         // A no-op when a reason was recorded; otherwise it logs the default.

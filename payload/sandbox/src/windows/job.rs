@@ -4,8 +4,8 @@ use windows::Win32::Foundation::HANDLE;
 use windows::Win32::System::JobObjects::{
     AssignProcessToJobObject, CreateJobObjectW, IsProcessInJob, JobObjectBasicUIRestrictions,
     JobObjectExtendedLimitInformation, QueryInformationJobObject, SetInformationJobObject,
-    JOBOBJECT_BASIC_UI_RESTRICTIONS, JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOB_OBJECT_LIMIT,
-    JOB_OBJECT_UILIMIT,
+    UserHandleGrantAccess, JOBOBJECT_BASIC_UI_RESTRICTIONS, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+    JOB_OBJECT_LIMIT, JOB_OBJECT_UILIMIT,
 };
 use windows::Win32::System::Threading::GetCurrentProcess;
 use windows_core::{BOOL, PCWSTR};
@@ -56,6 +56,14 @@ impl Job {
     pub fn assign(&self, process: HANDLE) -> windows_core::Result<()> {
         // SAFETY: both handles are open; process was created by the caller.
         unsafe { AssignProcessToJobObject(self.0.raw(), process) }
+    }
+
+    /// Lets the job's processes use `window`, a window of a process outside the job, which
+    /// `JOB_OBJECT_UILIMIT_HANDLES` would otherwise hide from them: the owner of the host's
+    /// window. Call from outside the job.
+    pub fn grant_window(&self, window: isize) -> windows_core::Result<()> {
+        // SAFETY: any handle value is accepted (a stale one fails the call); the job is ours.
+        unsafe { UserHandleGrantAccess(HANDLE(window as _), self.0.raw(), true) }
     }
 
     /// The job's limits as facts (what the provider logs).

@@ -1,29 +1,44 @@
-//! Starting a program inside the sandbox: restricted token, job, and (optionally) one log file
-//! as its standard output and error, the only handle it inherits.
+//! Starting a program inside the sandbox: a per-launch SID, the window station and desktop
+//! opened to it, a restricted token cut from a new-credentials logon session, a job, and
+//! (optionally) one log file as its standard output and error, the only handle it inherits.
 
 use std::os::windows::io::AsRawHandle;
 
 use windows::Win32::Foundation::{SetHandleInformation, HANDLE, HANDLE_FLAG_INHERIT};
+use windows::Win32::Security::{
+    TOKEN_ADJUST_DEFAULT, TOKEN_ASSIGN_PRIMARY, TOKEN_DUPLICATE, TOKEN_QUERY,
+};
 use windows::Win32::System::Threading::{
     CreateProcessAsUserW, DeleteProcThreadAttributeList, InitializeProcThreadAttributeList,
-    ResumeThread, TerminateProcess, UpdateProcThreadAttribute, CREATE_NO_WINDOW, CREATE_SUSPENDED,
-    CREATE_UNICODE_ENVIRONMENT, EXTENDED_STARTUPINFO_PRESENT, LPPROC_THREAD_ATTRIBUTE_LIST,
-    PROCESS_INFORMATION, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, STARTF_USESTDHANDLES, STARTUPINFOEXW,
-    STARTUPINFOW,
+    OpenProcessToken, ResumeThread, TerminateProcess, UpdateProcThreadAttribute, CREATE_NO_WINDOW,
+    CREATE_SUSPENDED, CREATE_UNICODE_ENVIRONMENT, EXTENDED_STARTUPINFO_PRESENT,
+    LPPROC_THREAD_ATTRIBUTE_LIST, PROCESS_INFORMATION, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+    STARTF_USESTDHANDLES, STARTUPINFOEXW, STARTUPINFOW,
 };
 use windows_core::{HSTRING, PWSTR};
 
 use super::handle::OwnedHandle;
 use super::job::Job;
-use super::token::restricted_host_token;
+use super::launch_sid::new_launch_sid;
+use super::logon::new_credentials_token;
+use super::token::{open_own_token, restricted_host_token, token_facts};
+use super::window_access::WindowGrant;
+use crate::facts::TokenFacts;
 
-/// A process started in the sandbox. Dropping it closes the job, which kills the process.
+/// A process started in the sandbox. Dropping it closes the job, which kills the process, and
+/// then removes its ACEs from the window station and desktop.
 #[derive(Debug)]
 pub struct Sandboxed {
     /// The job the process runs in (kill on close).
     pub job: Job,
     /// The process id.
     pub process_id: u32,
+    /// The token of the started process, read back from the process itself.
+    pub token: Result<TokenFacts, String>,
+    /// What could not be set up as designed (each makes the host's own check refuse to run).
+    pub notes: Vec<String>,
+    /// The window station and desktop ACEs; declared after `job` so the host is dead first.
+    pub window_grant: Option<WindowGrant>,
 }
 
 /// A `PROC_THREAD_ATTRIBUTE_LIST` naming the handles a child may inherit, deleted on drop.
@@ -89,8 +104,46 @@ pub fn start_sandboxed(
     folder: &str,
     output: Option<&std::fs::File>,
 ) -> windows_core::Result<Sandboxed> {
+    start_sandboxed_owned_by(program, command_line, folder, output, 0)
+}
+
+/// [`start_sandboxed`] for a program whose window `owner` (a window handle of ours, 0 for none)
+/// will own: the job's `UILIMIT_HANDLES` hides every outside window from its processes, so the
+/// owner is granted to the job before the program runs.
+pub fn start_sandboxed_owned_by(
+    program: &str,
+    command_line: &str,
+    folder: &str,
+    output: Option<&std::fs::File>,
+    owner: isize,
+) -> windows_core::Result<Sandboxed> {
     let job = Job::create()?;
-    let token = restricted_host_token()?;
+    if owner != 0 {
+        job.grant_window(owner)?;
+    }
+    let mut notes = Vec::new();
+    let launch = new_launch_sid()?;
+    let base = match new_credentials_token() {
+        Ok(token) => token,
+        Err(error) => {
+            notes.push(format!(
+                "no logon session of its own ({error}): the token stays in this process's"
+            ));
+            open_own_token(
+                TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT,
+            )?
+        }
+    };
+    let token = restricted_host_token(base.raw(), &launch)?;
+    drop(base);
+    let window_grant = WindowGrant::new(&launch)
+        .map_err(|error| {
+            notes.push(format!(
+                "the window station and desktop were not opened to {} ({error})",
+                launch.text()
+            ))
+        })
+        .ok();
 
     let output = output.map(|file| HANDLE(file.as_raw_handle()));
     let mut list = match output {
@@ -164,8 +217,20 @@ pub fn start_sandboxed(
         let _ = unsafe { TerminateProcess(process_handle.raw(), 1) };
         return Err(error);
     }
+    let mut child_token = HANDLE::default();
+    // SAFETY: the process handle is ours; child_token receives a handle we own.
+    let read_back =
+        unsafe { OpenProcessToken(process_handle.raw(), TOKEN_QUERY, &mut child_token) }
+            .and_then(|()| {
+                let child_token = OwnedHandle::new(child_token);
+                token_facts(child_token.raw())
+            })
+            .map_err(|error| error.to_string());
     Ok(Sandboxed {
         job,
         process_id: process.dwProcessId,
+        token: read_back,
+        notes,
+        window_grant,
     })
 }

@@ -4,19 +4,21 @@ use windows::Win32::Foundation::{LocalFree, HANDLE, HLOCAL, LUID};
 use windows::Win32::Security::Authorization::ConvertStringSidToSidW;
 use windows::Win32::Security::{
     CreateRestrictedToken, GetLengthSid, GetTokenInformation, LookupPrivilegeNameW,
-    SetTokenInformation, TokenGroups, TokenIntegrityLevel, TokenPrivileges, TokenRestrictedSids,
-    TokenUser, DISABLE_MAX_PRIVILEGE, LUID_AND_ATTRIBUTES, PSID, SE_PRIVILEGE_ENABLED,
-    SID_AND_ATTRIBUTES, TOKEN_ACCESS_MASK, TOKEN_ADJUST_DEFAULT, TOKEN_ASSIGN_PRIMARY,
-    TOKEN_DUPLICATE, TOKEN_GROUPS, TOKEN_INFORMATION_CLASS, TOKEN_MANDATORY_LABEL,
-    TOKEN_PRIVILEGES, TOKEN_QUERY, TOKEN_USER,
+    SetTokenInformation, TokenDefaultDacl, TokenGroups, TokenIntegrityLevel, TokenPrivileges,
+    TokenRestrictedSids, TokenStatistics, TokenUser, DISABLE_MAX_PRIVILEGE, LUID_AND_ATTRIBUTES,
+    PSID, SE_PRIVILEGE_ENABLED, SID_AND_ATTRIBUTES, TOKEN_ACCESS_MASK, TOKEN_DEFAULT_DACL,
+    TOKEN_GROUPS, TOKEN_INFORMATION_CLASS, TOKEN_MANDATORY_LABEL, TOKEN_PRIVILEGES, TOKEN_QUERY,
+    TOKEN_STATISTICS, TOKEN_USER,
 };
 use windows::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 use windows_core::{w, PWSTR};
 
+use super::acl::Descriptor;
 use super::handle::OwnedHandle;
+use super::launch_sid::{LaunchSid, WellKnown};
 use super::sid::{last_rid, sid_text};
-use crate::facts::{integrity_name, Group, Privilege, TokenFacts};
-use crate::{is_powerful_group, ALLOWED_PRIVILEGE};
+use crate::facts::{integrity_name, logon_session_text, Group, Privilege, TokenFacts};
+use crate::{ALLOWED_PRIVILEGE, RESTRICTING_SIDS};
 
 /// `SE_GROUP_INTEGRITY`: the attribute of an integrity label.
 const SE_GROUP_INTEGRITY: u32 = 0x20;
@@ -65,7 +67,7 @@ fn groups_of(info: &Info) -> &[SID_AND_ATTRIBUTES] {
     }
 }
 
-fn open_own_token(access: TOKEN_ACCESS_MASK) -> windows_core::Result<OwnedHandle> {
+pub(crate) fn open_own_token(access: TOKEN_ACCESS_MASK) -> windows_core::Result<OwnedHandle> {
     let mut token = HANDLE::default();
     // SAFETY: the pseudo handle needs no closing; token receives a handle we own.
     unsafe { OpenProcessToken(GetCurrentProcess(), access, &mut token)? };
@@ -114,9 +116,13 @@ pub fn token_facts(token: HANDLE) -> windows_core::Result<TokenFacts> {
         .iter()
         .map(|g| Group::new(sid_text(g.Sid), g.Attributes))
         .collect();
-    let restricted_sids = Info::read(token, TokenRestrictedSids)
-        .map(|info| !groups_of(&info).is_empty())
-        .unwrap_or(false);
+    // An unrestricted token answers with an empty list (Windows) or an error (older Wine).
+    let restricting_sids = Info::read(token, TokenRestrictedSids)
+        .map(|info| groups_of(&info).iter().map(|g| sid_text(g.Sid)).collect())
+        .unwrap_or_default();
+    let statistics = Info::read(token, TokenStatistics)?;
+    // SAFETY: read with TokenStatistics.
+    let session = unsafe { statistics.as_ref::<TOKEN_STATISTICS>() }.AuthenticationId;
 
     Ok(TokenFacts {
         user,
@@ -124,7 +130,8 @@ pub fn token_facts(token: HANDLE) -> windows_core::Result<TokenFacts> {
         integrity: integrity_name(integrity_rid).to_owned(),
         privileges,
         groups,
-        restricted_sids,
+        restricting_sids,
+        logon_session: logon_session_text(session.HighPart, session.LowPart),
     })
 }
 
@@ -134,24 +141,28 @@ pub fn current_token_facts() -> windows_core::Result<TokenFacts> {
     token_facts(token.raw())
 }
 
-/// The host's primary token: this process's token with every powerful group deny-only, every
-/// privilege but change-notify removed and the integrity level lowered to low.
-pub fn restricted_host_token() -> windows_core::Result<OwnedHandle> {
-    let own = open_own_token(
-        TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT,
-    )?;
-    let groups_info = Info::read(own.raw(), TokenGroups)?;
+/// The host's primary token, made from `base` (a token of the provider's: its own, or the
+/// new-credentials copy from [`super::logon`]): the user SID kept for the normal access check
+/// (SYSTEM's token has no BUILTIN\Users, and System32's files grant SYSTEM and Users), every
+/// group deny-only, every privilege but change-notify removed, [`RESTRICTING_SIDS`] and
+/// `launch` as restricting SIDs, a default DACL for SYSTEM, the user and `launch` (so the host
+/// can open what it creates) and low integrity.
+pub fn restricted_host_token(
+    base: HANDLE,
+    launch: &LaunchSid,
+) -> windows_core::Result<OwnedHandle> {
+    let groups_info = Info::read(base, TokenGroups)?;
     let to_disable: Vec<SID_AND_ATTRIBUTES> = groups_of(&groups_info)
         .iter()
-        .filter(|g| is_powerful_group(&sid_text(g.Sid)).is_some())
+        .filter(|g| g.Attributes & SE_GROUP_INTEGRITY == 0)
         .map(|g| SID_AND_ATTRIBUTES {
             Sid: g.Sid,
             Attributes: 0,
         })
         .collect();
     // DISABLE_MAX_PRIVILEGE removes them all on Windows; the explicit list says the same again
-    // for systems that ignore the flag (Wine does).
-    let privileges_info = Info::read(own.raw(), TokenPrivileges)?;
+    // for systems that ignore the flag (Wine 8 does).
+    let privileges_info = Info::read(base, TokenPrivileges)?;
     // SAFETY: read with TokenPrivileges; PrivilegeCount entries follow inline.
     let to_delete: Vec<LUID_AND_ATTRIBUTES> = unsafe {
         let block = privileges_info.as_ref::<TOKEN_PRIVILEGES>();
@@ -164,22 +175,62 @@ pub fn restricted_host_token() -> windows_core::Result<OwnedHandle> {
         Attributes: Default::default(),
     })
     .collect();
+    let well_known = RESTRICTING_SIDS
+        .iter()
+        .map(|(sid, _)| WellKnown::parse(sid))
+        .collect::<windows_core::Result<Vec<_>>>()?;
+    let to_restrict: Vec<SID_AND_ATTRIBUTES> = well_known
+        .iter()
+        .map(WellKnown::psid)
+        .chain(std::iter::once(launch.psid()))
+        .map(|sid| SID_AND_ATTRIBUTES {
+            Sid: sid,
+            Attributes: 0,
+        })
+        .collect();
     let mut restricted = HANDLE::default();
-    // SAFETY: the SIDs point into groups_info and the LUIDs are copies, all alive for the call;
-    // restricted receives a new token handle we own.
+    // SAFETY: the SIDs point into groups_info, well_known and launch, the LUIDs are copies, all
+    // alive for the call; restricted receives a new token handle we own.
     unsafe {
         CreateRestrictedToken(
-            own.raw(),
+            base,
             DISABLE_MAX_PRIVILEGE,
             (!to_disable.is_empty()).then_some(to_disable.as_slice()),
             (!to_delete.is_empty()).then_some(to_delete.as_slice()),
-            None,
+            Some(to_restrict.as_slice()),
             &mut restricted,
         )?
     };
     let restricted = OwnedHandle::new(restricted);
+    let user_info = Info::read(base, TokenUser)?;
+    // SAFETY: read with TokenUser.
+    let user = sid_text(unsafe { user_info.as_ref::<TOKEN_USER>() }.User.Sid);
+    set_default_dacl(restricted.raw(), &user, launch)?;
     set_low_integrity(restricted.raw())?;
     Ok(restricted)
+}
+
+/// The token's default DACL (what the host's own process, threads, token and objects get): full
+/// access for SYSTEM, for `user` (the provider's own user: SYSTEM in LogonUI, so it can read the
+/// host's token back) and for the per-launch SID (which lets the host through the restricting
+/// check on its own objects), and no one else.
+fn set_default_dacl(token: HANDLE, user: &str, launch: &LaunchSid) -> windows_core::Result<()> {
+    let descriptor = Descriptor::from_sddl(&format!(
+        "D:(A;;GA;;;SY)(A;;GA;;;{user})(A;;GA;;;{})",
+        launch.text()
+    ))?;
+    let dacl = TOKEN_DEFAULT_DACL {
+        DefaultDacl: descriptor.dacl()?,
+    };
+    // SAFETY: dacl points into descriptor, alive for the call.
+    unsafe {
+        SetTokenInformation(
+            token,
+            TokenDefaultDacl,
+            std::ptr::from_ref(&dacl).cast(),
+            std::mem::size_of::<TOKEN_DEFAULT_DACL>() as u32,
+        )
+    }
 }
 
 fn set_low_integrity(token: HANDLE) -> windows_core::Result<()> {

@@ -16,6 +16,9 @@ use sspr_e2e::{
 };
 
 pub type TestResult = anyhow::Result<()>;
+/// A test that may find it cannot run here: `Completion::Ignored` with the reason, reported as a
+/// skip (never as a pass).
+pub type SkippableResult = anyhow::Result<libtest_mimic::Completion>;
 
 /// The run's configuration (fails with "run `cargo xtask test`" when the environment lacks it).
 pub fn config() -> anyhow::Result<&'static E2eConfig> {
@@ -51,6 +54,62 @@ pub fn install_dir(prefix: &WinePrefix) -> InstallDir {
     }
 }
 
+/// Every launch condition message of the packages, read from their source (wix/launch.wxi).
+pub fn launch_messages() -> anyhow::Result<Vec<String>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wix/launch.wxi");
+    let source =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(source
+        .split("Message=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The one launch condition message that contains `words`.
+pub fn launch_message(words: &str) -> anyhow::Result<String> {
+    let all = launch_messages()?;
+    let matching: Vec<&String> = all.iter().filter(|m| m.contains(words)).collect();
+    ensure!(
+        matching.len() == 1,
+        "{} launch condition messages contain {words:?}: {all:#?}",
+        matching.len()
+    );
+    Ok(matching[0].clone())
+}
+
+/// The run failed with 1603 because the launch condition with `message` refused it: the verbose
+/// log carries that message and no other launch condition's, and the LaunchConditions action
+/// ended with return value 3.
+pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> TestResult {
+    ensure!(
+        run.exit_code == sspr_e2e::msiexec::INSTALL_FAILURE,
+        "`{}` exited {}, expected 1603",
+        run.command_line,
+        run.exit_code
+    );
+    let log = run.log()?;
+    let all = launch_messages()?;
+    let shown: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|candidate| log.text.lines().any(|line| line.contains(candidate)))
+        .collect();
+    ensure!(
+        shown == [message],
+        "the log shows the launch condition messages {shown:?}, expected only {message:?}:\n{}",
+        log.tail(40)
+    );
+    ensure!(
+        log.text.lines().any(|line| line.starts_with("Action ended")
+            && line.ends_with(": LaunchConditions. Return value 3.")),
+        "LaunchConditions did not end with return value 3:\n{}",
+        log.tail(40)
+    );
+    Ok(())
+}
+
 /// The settings the MSI writes (`EnableLogging`, `PortalUrl`, `LinkText`, `Disabled`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -62,7 +121,7 @@ pub struct Settings {
 
 impl Settings {
     /// What a plain `msiexec /i x.msi /qn` writes on this prefix. The link text default depends on
-    /// the OS (the seed's wording on Windows 7): Wine 8 prefixes report Windows 7 SP1 (6.1.7601),
+    /// the OS (Windows 7's wording in Microsoft's "How to: Enable password reset from the Windows login screen"): Wine 8 prefixes report Windows 7 SP1 (6.1.7601),
     /// which this asserts, so the Windows 7 wording is expected.
     pub fn defaults(prefix: &WinePrefix) -> anyhow::Result<Self> {
         let version = prefix.windows_version()?;
@@ -78,7 +137,7 @@ impl Settings {
         })
     }
 
-    /// Installs `package` with the three public properties of DESIGN section 2 on the command
+    /// Installs `package` with the three public properties (docs/design.md, "MSI identity and properties") on the command
     /// line (`Disabled` is left to the machine or the default).
     pub fn install_with(
         &self,
@@ -110,7 +169,7 @@ fn tree<const N: usize>(keys: [(&str, RegValues); N]) -> RegTree {
         .collect()
 }
 
-/// Every registry value of DESIGN section 2, key by key, exactly (no extra values or subkeys),
+/// Every registry value of docs/design.md, "MSI identity and properties", key by key, exactly (no extra values or subkeys),
 /// plus the credential provider filter (class and registration) and the event log source.
 pub fn expected_registration(
     dir: &InstallDir,
@@ -264,14 +323,11 @@ pub fn expected_arp(package: &Package) -> RegValues {
         ("NoModify", RegValue::Dword(1)),
         ("WindowsInstaller", RegValue::Dword(1)),
         ("UninstallString", RegValue::ExpandSz(uninstall)),
-        (
-            "HelpLink",
-            RegValue::sz("https://github.com/ssprwindowslogon/ssprwindowslogon#readme"),
-        ),
-        (
-            "URLInfoAbout",
-            RegValue::sz("https://github.com/ssprwindowslogon/ssprwindowslogon"),
-        ),
+        // The packages name no URL unless built with `dist --help-url`. Wine deviation: Wine's
+        // msiexec writes HelpLink and URLInfoAbout as empty strings when ARPHELPLINK and
+        // ARPURLINFOABOUT are unset (Windows leaves them out).
+        ("HelpLink", RegValue::sz("")),
+        ("URLInfoAbout", RegValue::sz("")),
     ])
 }
 

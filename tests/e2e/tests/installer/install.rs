@@ -7,7 +7,7 @@ use sspr_e2e::POLICY_KEY;
 
 use crate::common::{self, TestResult};
 
-/// `msiexec /i x64.msi /qn` exits 0 and lays down exactly the payload and DESIGN section 2's values.
+/// `msiexec /i x64.msi /qn` exits 0 and lays down exactly the payload and the values of docs/design.md, "MSI identity and properties".
 pub fn silent_install_lays_down_files_and_registry_in_64bit_view() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("silent-install")?;

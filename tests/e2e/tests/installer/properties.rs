@@ -1,7 +1,7 @@
 //! MSI public properties: the command line wins, an upgrade keeps what the machine has, else the default.
 
 use sspr_e2e::config::{Arch, Release};
-use sspr_e2e::msiexec::{Msiexec, INSTALL_FAILURE};
+use sspr_e2e::msiexec::Msiexec;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::SETTINGS_KEY;
 
@@ -51,11 +51,28 @@ pub fn command_line_properties_land_and_upgrades_keep_or_replace_them() -> TestR
     common::assert_installed(&prefix, &next, &changed)
 }
 
-/// `ENABLELOGGING` other than 0 or 1 is refused by the launch condition; nothing is installed.
+/// `ENABLELOGGING` or `DISABLED` other than 0 or 1 is refused by its own launch condition (the
+/// verbose log names which); nothing is installed.
 pub fn invalid_enablelogging_is_refused() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("invalid-property")?;
     let run = prefix.msiexec(&Msiexec::install(&package)?.property("ENABLELOGGING", "2"))?;
-    assert_eq!(run.exit_code, INSTALL_FAILURE);
+    common::assert_refused_by_launch_condition(&run, &common::launch_message("ENABLELOGGING")?)?;
+    common::assert_not_installed(&prefix)?;
+    let run = prefix.msiexec(&Msiexec::install(&package)?.property("DISABLED", "yes"))?;
+    common::assert_refused_by_launch_condition(&run, &common::launch_message("DISABLED")?)?;
     common::assert_not_installed(&prefix)
+}
+
+/// `DISABLED=1` on the msiexec command line (the kill switch at install time) lands as
+/// `Disabled=1` beside the defaults.
+pub fn disabled_on_the_command_line_lands() -> TestResult {
+    let package = common::package(Release::Current, Arch::X64)?;
+    let prefix = common::prefix64("disabled-property")?;
+    let expected = Settings {
+        disabled: 1,
+        ..Settings::defaults(&prefix)?
+    };
+    prefix.install(&package, &[("DISABLED", "1")])?;
+    common::assert_installed(&prefix, &package, &expected)
 }

@@ -30,7 +30,7 @@ const E_UNEXPECTED: &str = "0x8000FFFF";
 /// The window handle the probe's LogonUI hands out, in decimal (tests/com-probe `fake_logonui`).
 const PARENT_WINDOW: &str = "68284";
 /// The fake password provider's CLSID, as the probe prints GUIDs.
-const INBOX_CLSID: &str = "{60B78E88-EAD8-445C-9CFD-0B87F74EA6CD}";
+const INBOX_CLSID: &str = sspr_identity::PASSWORD_PROVIDER_CLSID;
 /// The provider list the probe filters: smart card, inbox password, ours, all allowed.
 const NOTHING_HIDDEN: &str = "0x00000000:1,1,1";
 const INBOX_HIDDEN: &str = "0x00000000:1,0,1";

@@ -1,0 +1,480 @@
+//! `--self-test`'s proof of the sandbox: the host tries each access it must not have (open
+//! HKLM\SAM and HKLM\SECURITY, read another user's profile, write outside a temporary folder,
+//! authenticate on the network with the computer's account, open LogonUI or winlogon) and
+//! reports, per access, `denied`, `granted` or `untestable` with what it tried. Any `granted`
+//! makes the self-test fail (exit 4). The probes run on Windows; the verdict is pure.
+
+use serde::Serialize;
+
+/// The result of one probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Windows refused the access: what the sandbox must show.
+    Denied,
+    /// The access worked: the sandbox leaks.
+    Granted,
+    /// Nothing to try it on here (no such key, process or profile), or the API itself failed.
+    Untestable,
+}
+
+/// One access tried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    /// A stable name: `hklm-sam`, `hklm-security`, `other-profile`, `write-outside-temp`,
+    /// `network-machine-account`, `open-logonui`, `open-winlogon`.
+    pub access: &'static str,
+    pub outcome: Outcome,
+    /// What was tried and what Windows answered.
+    pub detail: String,
+}
+
+impl Probe {
+    /// A probe result.
+    pub fn new(access: &'static str, outcome: Outcome, detail: impl Into<String>) -> Self {
+        Self {
+            access,
+            outcome,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The violations the probes found: one line per granted access.
+pub fn granted(probes: &[Probe]) -> Vec<String> {
+    probes
+        .iter()
+        .filter(|p| p.outcome == Outcome::Granted)
+        .map(|p| format!("access {}: granted ({})", p.access, p.detail))
+        .collect()
+}
+
+/// Whether a Negotiate credential user name is the computer's account (`DOMAIN\NAME$` or
+/// `NAME$`) for a computer called `computer`.
+pub fn is_machine_account(credential_user: &str, computer: &str) -> bool {
+    let account = credential_user
+        .rsplit_once('\\')
+        .map_or(credential_user, |(_, account)| account);
+    !computer.is_empty() && account.eq_ignore_ascii_case(&format!("{computer}$"))
+}
+
+#[cfg(windows)]
+pub use self::windows::run_all;
+
+#[cfg(windows)]
+mod windows {
+    use std::ffi::c_void;
+
+    use sspr_sandbox::windows::load_system_library;
+    use windows::Win32::Foundation::{CloseHandle, ERROR_ACCESS_DENIED, ERROR_SUCCESS};
+    use windows::Win32::System::Diagnostics::ToolHelp::{
+        CreateToolhelp32Snapshot, Process32FirstW, Process32NextW, PROCESSENTRY32W,
+        TH32CS_SNAPPROCESS,
+    };
+    use windows::Win32::System::LibraryLoader::GetProcAddress;
+    use windows::Win32::System::Registry::{
+        RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW, HKEY, HKEY_LOCAL_MACHINE,
+        KEY_READ, RRF_RT_REG_EXPAND_SZ, RRF_RT_REG_SZ,
+    };
+    use windows::Win32::System::Threading::{OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION};
+    use windows_core::{s, HSTRING, PWSTR};
+
+    use super::{is_machine_account, Outcome, Probe};
+
+    /// Every probe, in a fixed order.
+    pub fn run_all() -> Vec<Probe> {
+        vec![
+            registry_key("hklm-sam", "SAM"),
+            registry_key("hklm-security", "SECURITY"),
+            other_profile(),
+            write_outside_temp(),
+            network_machine_account(),
+            open_process("open-logonui", "LogonUI.exe"),
+            open_process("open-winlogon", "winlogon.exe"),
+        ]
+    }
+
+    fn registry_key(access: &'static str, path: &str) -> Probe {
+        let mut key = HKEY::default();
+        // SAFETY: the path is NUL-terminated for the call; key receives a handle closed below.
+        let status = unsafe {
+            RegOpenKeyExW(
+                HKEY_LOCAL_MACHINE,
+                &HSTRING::from(path),
+                None,
+                KEY_READ,
+                &mut key,
+            )
+        };
+        let what = format!("RegOpenKeyEx(HKLM\\{path}, KEY_READ)");
+        if status == ERROR_SUCCESS {
+            // SAFETY: opened just above.
+            let _ = unsafe { RegCloseKey(key) };
+            Probe::new(access, Outcome::Granted, format!("{what} succeeded"))
+        } else if status == ERROR_ACCESS_DENIED {
+            Probe::new(access, Outcome::Denied, format!("{what}: access denied"))
+        } else {
+            Probe::new(
+                access,
+                Outcome::Untestable,
+                format!("{what}: error {}", status.0),
+            )
+        }
+    }
+
+    /// Profile folders of users (`S-1-5-21-...` entries of ProfileList).
+    fn profile_folders() -> Result<Vec<String>, String> {
+        const LIST: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
+        let mut key = HKEY::default();
+        // SAFETY: as in registry_key.
+        let status = unsafe {
+            RegOpenKeyExW(
+                HKEY_LOCAL_MACHINE,
+                &HSTRING::from(LIST),
+                None,
+                KEY_READ,
+                &mut key,
+            )
+        };
+        if status != ERROR_SUCCESS {
+            return Err(format!("cannot open HKLM\\{LIST} (error {})", status.0));
+        }
+        let mut folders = Vec::new();
+        for index in 0.. {
+            let mut name = [0u16; 256];
+            let mut length = name.len() as u32;
+            // SAFETY: name is writable for `length` characters.
+            let status = unsafe {
+                RegEnumKeyExW(
+                    key,
+                    index,
+                    Some(PWSTR(name.as_mut_ptr())),
+                    &mut length,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            };
+            if status != ERROR_SUCCESS {
+                break;
+            }
+            let sid = String::from_utf16_lossy(&name[..length as usize]);
+            if !sid.starts_with("S-1-5-21-") {
+                continue;
+            }
+            let mut data = [0u16; 520];
+            let mut bytes = std::mem::size_of_val(&data) as u32;
+            // SAFETY: data is writable for `bytes` bytes; the names are NUL-terminated.
+            let status = unsafe {
+                RegGetValueW(
+                    key,
+                    &HSTRING::from(sid.as_str()),
+                    &HSTRING::from("ProfileImagePath"),
+                    RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ,
+                    None,
+                    Some(data.as_mut_ptr().cast()),
+                    Some(&mut bytes),
+                )
+            };
+            if status == ERROR_SUCCESS {
+                let end = data.iter().position(|&c| c == 0).unwrap_or(data.len());
+                folders.push(String::from_utf16_lossy(&data[..end]));
+            }
+        }
+        // SAFETY: opened above.
+        let _ = unsafe { RegCloseKey(key) };
+        Ok(folders)
+    }
+
+    fn other_profile() -> Probe {
+        const ACCESS: &str = "other-profile";
+        let folders = match profile_folders() {
+            Ok(folders) => folders,
+            Err(why) => return Probe::new(ACCESS, Outcome::Untestable, why),
+        };
+        let mut denied = Vec::new();
+        for folder in &folders {
+            match std::fs::read_dir(folder) {
+                Ok(_) => {
+                    return Probe::new(ACCESS, Outcome::Granted, format!("listed {folder}"));
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                    denied.push(folder.clone());
+                }
+                Err(_) => {}
+            }
+        }
+        if denied.is_empty() {
+            Probe::new(
+                ACCESS,
+                Outcome::Untestable,
+                "no user profile folder exists to try",
+            )
+        } else {
+            Probe::new(
+                ACCESS,
+                Outcome::Denied,
+                format!("listing refused: {}", denied.join(", ")),
+            )
+        }
+    }
+
+    /// Folders SYSTEM may write that the host must not: its own folder, ProgramData, the
+    /// Windows folder and Windows' Temp (SYSTEM's TEMP: not the host's).
+    fn write_targets() -> Vec<String> {
+        let mut targets = Vec::new();
+        if let Some(folder) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|p| p.display().to_string()))
+        {
+            targets.push(folder);
+        }
+        for (variable, tail) in [
+            ("ProgramData", ""),
+            ("SystemRoot", ""),
+            ("SystemRoot", "\\Temp"),
+        ] {
+            if let Ok(base) = std::env::var(variable) {
+                targets.push(format!("{base}{tail}"));
+            }
+        }
+        targets
+    }
+
+    fn write_outside_temp() -> Probe {
+        const ACCESS: &str = "write-outside-temp";
+        let mut denied = Vec::new();
+        for folder in write_targets() {
+            let path = format!("{folder}\\SsprResetHost-probe-{}.tmp", std::process::id());
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&path);
+                    return Probe::new(ACCESS, Outcome::Granted, format!("created {path}"));
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                    denied.push(folder);
+                }
+                Err(_) => {}
+            }
+        }
+        if denied.is_empty() {
+            Probe::new(ACCESS, Outcome::Untestable, "no folder to try")
+        } else {
+            Probe::new(
+                ACCESS,
+                Outcome::Denied,
+                format!("creating a file refused in: {}", denied.join(", ")),
+            )
+        }
+    }
+
+    /// `CredHandle` / `TimeStamp` as secur32 takes them.
+    #[repr(C)]
+    #[derive(Default)]
+    struct SecHandle {
+        lower: usize,
+        upper: usize,
+    }
+
+    type AcquireCredentialsHandleW = unsafe extern "system" fn(
+        *const u16,
+        *const u16,
+        u32,
+        *const c_void,
+        *const c_void,
+        *const c_void,
+        *const c_void,
+        *mut SecHandle,
+        *mut i64,
+    ) -> i32;
+    type QueryCredentialsAttributesW =
+        unsafe extern "system" fn(*mut SecHandle, u32, *mut c_void) -> i32;
+    type FreeCredentialsHandle = unsafe extern "system" fn(*mut SecHandle) -> i32;
+    type FreeContextBuffer = unsafe extern "system" fn(*mut c_void) -> i32;
+    /// What `GetProcAddress` returns.
+    type Exported = unsafe extern "system" fn() -> isize;
+
+    /// Whose credentials Negotiate would send from this process: the computer's account means
+    /// the host could authenticate to servers as the machine.
+    fn network_machine_account() -> Probe {
+        const ACCESS: &str = "network-machine-account";
+        let untestable = |why: String| Probe::new(ACCESS, Outcome::Untestable, why);
+        let module = match load_system_library("secur32.dll") {
+            Ok(module) => module,
+            Err(error) => return untestable(format!("cannot load secur32.dll: {error}")),
+        };
+        // SAFETY: the module is loaded; the names are NUL-terminated literals.
+        let (acquire, query, free_cred, free_buffer) = unsafe {
+            (
+                GetProcAddress(module, s!("AcquireCredentialsHandleW")),
+                GetProcAddress(module, s!("QueryCredentialsAttributesW")),
+                GetProcAddress(module, s!("FreeCredentialsHandle")),
+                GetProcAddress(module, s!("FreeContextBuffer")),
+            )
+        };
+        let (Some(acquire), Some(query), Some(free_cred), Some(free_buffer)) =
+            (acquire, query, free_cred, free_buffer)
+        else {
+            return untestable("secur32.dll lacks the SSPI functions".to_owned());
+        };
+        // SAFETY: each pointer is the named export, whose signature the types spell.
+        let (acquire, query, free_cred, free_buffer) = unsafe {
+            (
+                std::mem::transmute::<Exported, AcquireCredentialsHandleW>(acquire),
+                std::mem::transmute::<Exported, QueryCredentialsAttributesW>(query),
+                std::mem::transmute::<Exported, FreeCredentialsHandle>(free_cred),
+                std::mem::transmute::<Exported, FreeContextBuffer>(free_buffer),
+            )
+        };
+        let package: Vec<u16> = "Negotiate\0".encode_utf16().collect();
+        let mut credential = SecHandle::default();
+        let mut expiry = 0i64;
+        // SAFETY: package is NUL-terminated; 2 is SECPKG_CRED_OUTBOUND; no principal, no auth
+        // data (this logon session's default credentials); the out-pointers are valid.
+        let status = unsafe {
+            acquire(
+                std::ptr::null(),
+                package.as_ptr(),
+                2,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                &mut credential,
+                &mut expiry,
+            )
+        };
+        if status != 0 {
+            return untestable(format!(
+                "AcquireCredentialsHandle(Negotiate, outbound) failed: 0x{:08x}",
+                status as u32
+            ));
+        }
+        let mut name: *mut u16 = std::ptr::null_mut();
+        // SAFETY: 1 is SECPKG_CRED_ATTR_NAMES, whose buffer is one pointer to a string that
+        // secur32 allocates (freed below with FreeContextBuffer).
+        let status = unsafe { query(&mut credential, 1, std::ptr::from_mut(&mut name).cast()) };
+        let user = if status == 0 && !name.is_null() {
+            // SAFETY: a NUL-terminated string secur32 allocated.
+            let text = unsafe { PWSTR(name).to_string() }.unwrap_or_default();
+            // SAFETY: allocated by secur32, freed once.
+            unsafe { free_buffer(name.cast()) };
+            Some(text)
+        } else {
+            None
+        };
+        // SAFETY: acquired above, freed once.
+        unsafe { free_cred(&mut credential) };
+        let computer = std::env::var("COMPUTERNAME").unwrap_or_default();
+        match user {
+            None => untestable(format!(
+                "QueryCredentialsAttributes(names) failed: 0x{:08x}",
+                status as u32
+            )),
+            Some(user) if is_machine_account(&user, &computer) => Probe::new(
+                ACCESS,
+                Outcome::Granted,
+                format!("outbound Negotiate credentials are the computer's account {user}"),
+            ),
+            Some(user) => Probe::new(
+                ACCESS,
+                Outcome::Denied,
+                format!("outbound Negotiate credentials are {user}, not {computer}$"),
+            ),
+        }
+    }
+
+    fn process_ids(image: &str) -> Result<Vec<u32>, String> {
+        // SAFETY: a snapshot of all processes; closed below.
+        let snapshot = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0) }
+            .map_err(|e| format!("cannot list processes: {e}"))?;
+        let mut entry = PROCESSENTRY32W {
+            dwSize: std::mem::size_of::<PROCESSENTRY32W>() as u32,
+            ..Default::default()
+        };
+        let mut ids = Vec::new();
+        // SAFETY: entry is a valid PROCESSENTRY32W with dwSize set.
+        let mut more = unsafe { Process32FirstW(snapshot, &mut entry) }.is_ok();
+        while more {
+            let end = entry
+                .szExeFile
+                .iter()
+                .position(|&c| c == 0)
+                .unwrap_or(entry.szExeFile.len());
+            if String::from_utf16_lossy(&entry.szExeFile[..end]).eq_ignore_ascii_case(image) {
+                ids.push(entry.th32ProcessID);
+            }
+            // SAFETY: as above.
+            more = unsafe { Process32NextW(snapshot, &mut entry) }.is_ok();
+        }
+        // SAFETY: the snapshot handle is ours, closed once.
+        let _ = unsafe { CloseHandle(snapshot) };
+        Ok(ids)
+    }
+
+    fn open_process(access: &'static str, image: &str) -> Probe {
+        let ids = match process_ids(image) {
+            Ok(ids) => ids,
+            Err(why) => return Probe::new(access, Outcome::Untestable, why),
+        };
+        if ids.is_empty() {
+            return Probe::new(
+                access,
+                Outcome::Untestable,
+                format!("no {image} process is running"),
+            );
+        }
+        for &id in &ids {
+            // The weakest process right: if this is refused, every other is.
+            // SAFETY: a plain open; a handle returned is closed at once.
+            if let Ok(handle) = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, id) }
+            {
+                // SAFETY: opened just above.
+                let _ = unsafe { CloseHandle(handle) };
+                return Probe::new(
+                    access,
+                    Outcome::Granted,
+                    format!("OpenProcess({image} {id}, query-limited) succeeded"),
+                );
+            }
+        }
+        Probe::new(
+            access,
+            Outcome::Denied,
+            format!("OpenProcess(query-limited) refused for {image} {ids:?}"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_granted_accesses_are_violations() {
+        let probes = [
+            Probe::new("hklm-sam", Outcome::Denied, "access denied"),
+            Probe::new("open-winlogon", Outcome::Untestable, "no winlogon.exe"),
+            Probe::new("hklm-security", Outcome::Granted, "opened"),
+        ];
+        assert_eq!(granted(&probes), ["access hklm-security: granted (opened)"]);
+        let json = serde_json::to_value(&probes[1]).unwrap();
+        assert_eq!(json["outcome"], "untestable");
+        assert_eq!(json["access"], "open-winlogon");
+    }
+
+    #[test]
+    fn the_machine_account_is_recognised_with_or_without_a_domain() {
+        assert!(is_machine_account(r"CONTOSO\PC1$", "PC1"));
+        assert!(is_machine_account("pc1$", "PC1"));
+        assert!(!is_machine_account(r".\SsprResetHost", "PC1"));
+        assert!(!is_machine_account(r"CONTOSO\PC10$", "PC1"));
+        assert!(!is_machine_account("$", ""));
+    }
+}
