@@ -104,10 +104,10 @@ pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> Te
     let last_started = log
         .text
         .lines()
+        .rev()
         .filter_map(|line| line.strip_prefix("Action start "))
         .filter_map(|rest| rest.split_once(": ").map(|(_, action)| action))
-        .filter(|action| *action != "INSTALL.")
-        .last();
+        .find(|action| *action != "INSTALL.");
     ensure!(
         last_started == Some("LaunchConditions."),
         "the install stopped in {last_started:?}, not in LaunchConditions:\n{}",
