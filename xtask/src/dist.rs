@@ -36,6 +36,8 @@ use crate::wix::{self, Backend, MSI_NAME};
 use crate::workspace::{tool_version, Workspace};
 
 pub const SUMS_NAME: &str = "SHA256SUMS";
+/// The PE section cargo-auditable writes the zlib-compressed dependency list into.
+pub const AUDITABLE_SECTION: &str = ".dep-v0";
 pub const MANIFEST_NAME: &str = "dist-manifest.json";
 
 #[derive(Clone, Debug)]
@@ -493,9 +495,14 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
                     binaries.len()
                 );
                 progress::step("Audited", &what, || {
-                    binaries
-                        .iter()
-                        .try_for_each(|(binary, exports)| audit_binary(binary, exports, &allowed))
+                    binaries.iter().try_for_each(|(binary, exports)| {
+                        audit_binary(
+                            binary,
+                            exports,
+                            &allowed,
+                            payload::embeds_dependency_list(*arch),
+                        )
+                    })
                 })?;
             }
             Step::Stage { arch, dir, files } => {
@@ -679,7 +686,12 @@ fn execute(ws: &Workspace, plan: &DistPlan) -> Result<DistReport> {
     Ok(report)
 }
 
-fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports) -> Result<()> {
+fn audit_binary(
+    binary: &Path,
+    exports: &[&str],
+    allowed: &imports::Win7Imports,
+    auditable: bool,
+) -> Result<()> {
     imports::audit_file(binary, allowed)?;
     let bytes = fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
     let found = imports::read_exports(&bytes)?;
@@ -687,6 +699,20 @@ fn audit_binary(binary: &Path, exports: &[&str], allowed: &imports::Win7Imports)
         bail!(
             "{} exports {found:?}, expected exactly {exports:?} (check the #[no_mangle] entry points)",
             binary.display()
+        );
+    }
+    let pe = goblin::pe::PE::parse(&bytes)
+        .with_context(|| format!("{} is not a PE image", binary.display()))?;
+    if auditable
+        && !pe
+            .sections
+            .iter()
+            .any(|s| s.name().ok() == Some(AUDITABLE_SECTION))
+    {
+        bail!(
+            "{} has no {AUDITABLE_SECTION} section: it was not built by `cargo auditable build` ({})",
+            binary.display(),
+            setup::CARGO_AUDITABLE
         );
     }
     Ok(())
@@ -1046,6 +1072,37 @@ mod tests {
         expected.extend(packaging.iter().chain(packaging.iter()));
         expected.extend(["Manifest", "Checksums", "Publish", "RecordRun"]);
         assert_eq!(kinds(&plan), expected);
+    }
+
+    #[test]
+    fn grafting_plans_the_signing_steps_of_a_signed_build() {
+        let mut opts = options(vec![Arch::X64]);
+        opts.graft = Some("/release/graft".into());
+        let plan = plan(&ws(), &opts);
+        let kinds = kinds(&plan);
+        let packaging: Vec<&str> = kinds
+            .iter()
+            .skip_while(|k| *k != "SkipIfUpToDate")
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            packaging,
+            [
+                "SkipIfUpToDate",
+                "PolicyDefinitions",
+                "Sign",
+                "CompileMsi",
+                "Sign",
+                "VerifySignatures",
+                "CheckMsi",
+                "ValidateMsi",
+                "Archive",
+                "Manifest",
+                "Checksums",
+                "Publish",
+                "RecordRun"
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod archive;
 mod bench;
 mod checksum;
 mod command;
+mod deny;
 mod dist;
 mod fsutil;
 mod fuzz;
@@ -64,6 +65,8 @@ enum Task {
     VerifyRelease(VerifyReleaseArgs),
     /// Measure build time, artifact size and activation latency against their floors.
     Bench(BenchArgs),
+    /// The supply-chain gate: cargo-deny with deny.toml (advisories only with a local database).
+    Deny(DenyArgs),
     /// Fuzz the navigation policy (payload/url-policy) for a bounded number of runs.
     Fuzz(FuzzArgs),
     /// Clippy with -D warnings for both Windows 7 targets over every crate built for Windows.
@@ -138,6 +141,13 @@ struct VerifyReproArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct DenyArgs {
+    /// The workspace to check (default: this one).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct VerifyReleaseArgs {
     /// The release's files as published (SHA256SUMS, dist-manifest.json, the zips, SBOMs and
     /// MSIs, named SsprWindowsLogon.PROD.<arch>.msi), or a dist folder.
@@ -194,6 +204,14 @@ fn main() -> ExitCode {
         }),
         Task::VerifyRepro(args) => verify_repro::run(&args.signing.to_args(), args.mutate),
         Task::VerifyRelease(args) => verify_release::run(&args.dir),
+        Task::Deny(args) => {
+            let ws = Workspace::locate();
+            deny::run(
+                &ws.cargo,
+                args.workspace.as_deref().unwrap_or(&ws.root),
+                ws.cargo_home.as_deref(),
+            )
+        }
         Task::Fuzz(args) => fuzz::run(
             &Workspace::locate(),
             &fuzz::FuzzOptions {

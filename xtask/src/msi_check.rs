@@ -332,25 +332,29 @@ mod tests {
 
     /// The Registry table of a correct package, as `msiinfo export <msi> Registry` prints it
     /// (Root|Key|Name|Value|Component, no primary key), written out here rather than taken from
-    /// [`expected_registry_rows`], so a change to either shows up as a problem.
-    const GOOD_REGISTRY: &str = r"0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}||SsprCredentialProviderFilter|ComRegistration
-0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
-0|CLSID\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}\InprocServer32|ThreadingModel|Apartment|ComRegistration
-0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}||SsprCredentialProvider|ComRegistration
-0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
-0|CLSID\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}\InprocServer32|ThreadingModel|Apartment|ComRegistration
-2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{0101B97F-830D-47C8-BFE7-C9CB2DB83703}||SsprCredentialProviderFilter|ProviderRegistration
-2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}||SsprCredentialProvider|ProviderRegistration
-2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration
+    /// [`expected_registry_rows`], so a change to either shows up as a problem. `{PROVIDER}`,
+    /// `{FILTER}` and `{SETTINGS}` stand for sspr-identity's class ids and settings key.
+    const GOOD_REGISTRY: &str = r"0|CLSID\{FILTER}||SsprCredentialProviderFilter|ComRegistration
+0|CLSID\{FILTER}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{FILTER}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+0|CLSID\{PROVIDER}||SsprCredentialProvider|ComRegistration
+0|CLSID\{PROVIDER}\InprocServer32||[INSTALLFOLDER]SsprCredentialProvider.dll|ComRegistration
+0|CLSID\{PROVIDER}\InprocServer32|ThreadingModel|Apartment|ComRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Provider Filters\{FILTER}||SsprCredentialProviderFilter|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{PROVIDER}||SsprCredentialProvider|ProviderRegistration
+2|SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers\{PROVIDER}|EnableLogging|#[ENABLELOGGING]|ProviderRegistration
 2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|EventMessageFile|[INSTALLFOLDER]SsprCredentialProvider.dll|ProviderRegistration
 2|SYSTEM\CurrentControlSet\Services\EventLog\Application\SsprCredentialProvider|TypesSupported|#7|ProviderRegistration
 2|SOFTWARE\Microsoft\Internet Explorer\Main\FeatureControl\FEATURE_BROWSER_EMULATION|SsprResetHost.exe|#11001|ProviderRegistration
-2|SOFTWARE\SsprWindowsLogon|PortalUrl|[PORTALURL]|Settings
-2|SOFTWARE\SsprWindowsLogon|LinkText|[LINKTEXT]|Settings
-2|SOFTWARE\SsprWindowsLogon|Disabled|#[DISABLED]|Settings";
+2|{SETTINGS}|PortalUrl|[PORTALURL]|Settings
+2|{SETTINGS}|LinkText|[LINKTEXT]|Settings
+2|{SETTINGS}|Disabled|#[DISABLED]|Settings";
 
     fn good_registry() -> BTreeSet<RegistryRow> {
         GOOD_REGISTRY
+            .replace("{PROVIDER}", sspr_identity::PROVIDER_CLSID)
+            .replace("{FILTER}", sspr_identity::FILTER_CLSID)
+            .replace("{SETTINGS}", sspr_identity::SETTINGS_KEY)
             .lines()
             .map(|line| {
                 let cells: Vec<&str> = line.split('|').collect();

@@ -52,6 +52,16 @@ pub fn build_groups<'a>(packages: &[&'a str]) -> Vec<Vec<&'a str>> {
     [dll, rest].into_iter().filter(|g| !g.is_empty()).collect()
 }
 
+/// Whether `arch`'s binaries carry cargo-auditable's dependency list. Not x86: for
+/// `i686-*-windows-gnu` cargo-auditable 0.7.7 keeps its data alive with
+/// `-Wl,-u,AUDITABLE_VERSION_INFO`, but its COFF i386 object names the symbol
+/// `_AUDITABLE_VERSION_INFO` (checked with `i686-w64-mingw32-nm` on its `*_audit_data.o`), so the
+/// linker drops the unreferenced `.dep-v0` section. (Its MSVC path adds the underscore; the GNU
+/// path does not.)
+pub fn embeds_dependency_list(arch: Arch) -> bool {
+    arch == Arch::X64
+}
+
 /// Where cargo leaves release binaries for `arch`.
 pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
     target_dir.join(arch.rust_target()).join("release")
@@ -63,7 +73,7 @@ pub fn release_dir(target_dir: &Path, arch: Arch) -> PathBuf {
 /// DLL) only to name the frames of a panic's backtrace, which nothing of ours prints.
 pub const STD_FEATURES: &str = "panic-unwind,optimize_for_size";
 
-/// `cargo build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
+/// `cargo auditable build` of `packages` for a Windows 7 target: std rebuilt from source (`-Zbuild-std`,
 /// which on a stable toolchain needs `RUSTC_BOOTSTRAP=1` for this invocation only), the lock
 /// file honoured, and build paths remapped out of the binaries.
 pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand {
@@ -82,8 +92,17 @@ pub fn cargo_build(ws: &Workspace, arch: Arch, packages: &[&str]) -> ToolCommand
             sysroot.display()
         ));
     }
+    // `cargo auditable build`: cargo-auditable embeds the crate list in a `.dep-v0` section
+    // (zlib-compressed JSON) that `cargo audit bin` and other scanners read from the binary.
     let mut command = ToolCommand::new(cargo)
-        .args(["build", "--release", "--locked", "--target", target])
+        .args([
+            "auditable",
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            target,
+        ])
         .arg("-Zbuild-std=std,panic_unwind")
         .arg(format!("-Zbuild-std-features={STD_FEATURES}"))
         .arg("--config")
@@ -123,6 +142,7 @@ mod tests {
         assert_eq!(
             cmd.arg_strings(),
             [
+                "auditable",
                 "build",
                 "--release",
                 "--locked",

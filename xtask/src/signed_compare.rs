@@ -242,10 +242,13 @@ pub fn signature_digest_mismatch(path: &Path) -> Result<Option<String>> {
             .find_map(|l| l.strip_prefix(label))
             .map(|v| v.trim_start_matches([' ', ':']).trim().to_owned())
     };
-    match (
-        value("Current message digest"),
-        value("Calculated message digest"),
-    ) {
+    // PE files report the message digest, MSIs the digest of their DigitalSignature stream.
+    let pair =
+        |what: &str| value(&format!("Current {what}")).zip(value(&format!("Calculated {what}")));
+    match pair("message digest")
+        .or_else(|| pair("DigitalSignature"))
+        .map_or((None, None), |(a, b)| (Some(a), Some(b)))
+    {
         (Some(signed), Some(actual)) if signed == actual => Ok(None),
         (Some(signed), Some(actual)) => Ok(Some(format!(
             "its signature is over digest {signed}, its content's is {actual}"
@@ -415,6 +418,13 @@ mod tests {
         assert!(difference(&d.join("other.exe"), &d.join("b.exe"), &work)
             .unwrap()
             .is_some());
+        // What `dist --graft-signatures` does to a rebuilt binary: it becomes the signed one.
+        fs::copy(d.join("same.exe"), d.join("rebuilt.exe")).unwrap();
+        crate::sign::graft_signature(&d.join("a.exe"), &d.join("rebuilt.exe"), &work).unwrap();
+        assert_eq!(
+            fs::read(d.join("rebuilt.exe")).unwrap(),
+            fs::read(d.join("a.exe")).unwrap()
+        );
         assert_eq!(signature_digest_mismatch(&d.join("a.exe")).unwrap(), None);
         assert_eq!(
             signature_digest_mismatch(&d.join("same.exe")).unwrap(),

@@ -89,6 +89,7 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
 
     windows_clippy::run(&ws)?;
     progress::step("Tested", "unit tests", || tally.run(&unit_tests(&ws)))?;
+    crate::deny::run(&ws.cargo, &ws.root, ws.cargo_home.as_deref())?;
     fuzz::run(
         &ws,
         &fuzz::FuzzOptions {

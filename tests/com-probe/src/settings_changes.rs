@@ -26,9 +26,9 @@ use windows_core::{BOOL, PWSTR};
 
 use crate::probe::{free_descriptor, result_hex, PRODUCT_CLSID};
 
-const SETTINGS_KEY: &str = r"SOFTWARE\SsprWindowsLogon";
+const SETTINGS_KEY: &str = sspr_identity::SETTINGS_KEY;
 const POLICIES_KEY: &str = r"SOFTWARE\Policies";
-const POLICY_KEY: &str = r"SOFTWARE\Policies\SsprWindowsLogon";
+const POLICY_KEY: &str = sspr_identity::POLICY_KEY;
 
 /// A registry change the probe makes between two screens.
 enum Change {

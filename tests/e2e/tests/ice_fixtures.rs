@@ -1,16 +1,18 @@
 //! `cargo xtask validate-msi` against our own MSIs: each shipped package passes with no error
 //! and no warning beyond `xtask/ice-allow.txt`, and for each rule a fixture (a copy of the
-//! package with one row changed through the `msi` crate; a second row where the rule needs one,
-//! e.g. a folder the changed row points at) is caught by that rule, on the row changed.
+//! package with one row changed; a second row where the rule needs one, e.g. a folder the
+//! changed row points at) is caught by that rule, on the row changed.
+//!
+//! The rows are changed with msitools' `msibuild`, not the `msi` crate: on a package msibuild
+//! has written, the crate's string pool holds reference counts too low, so replacing a value
+//! frees a string other rows still use and the crate's next new string takes its slot (one
+//! changed Component row moved every component to the new folder; `drop_table` panics).
 //!
 //! Needs `SSPR_E2E_DIST` (the packages `cargo xtask test` builds, `current/{x64,x86}`) and
 //! `SSPR_E2E_XTASK` (the xtask binary); no Wine.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use msi::{Delete, Expr, Insert, Package, Update, Value};
 
 const MSI: &str = "SsprWindowsLogon.PROD.msi";
 
@@ -51,6 +53,7 @@ fn validate(msi: &Path) -> (i32, Vec<serde_json::Value>) {
 }
 
 #[test]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn shipped_packages_pass_with_only_allow_listed_warnings() {
     for arch in ["x64", "x86"] {
         let (code, findings) = validate(&shipped(arch));
@@ -71,514 +74,150 @@ fn shipped_packages_pass_with_only_allow_listed_warnings() {
     }
 }
 
-type Change = fn(&mut Package<File>) -> std::io::Result<()>;
-
 struct Fixture {
     ice: &'static str,
     arch: &'static str,
     severity: &'static str,
-    /// The row the finding is about.
+    /// The row the finding is about ("" when its key is generated, e.g. Registry rows).
     row: &'static str,
-    change: Change,
+    /// The change, in msibuild's SQL.
+    sql: &'static [&'static str],
 }
 
-fn set(table: &str, column: &str, value: Value, key: &str, key_value: &str) -> Update {
-    Update::table(table)
-        .set(column, value)
-        .with(Expr::col(key).eq(Expr::string(key_value)))
+const FIXTURES: &[Fixture] = &[
+    Fixture { ice: "ICE02", arch: "x64", severity: "error", row: "CredentialProviderDll", sql: &[
+        "UPDATE `Component` SET `KeyPath` = 'SsprDiagExe' WHERE `Component` = 'CredentialProviderDll'",
+    ] },
+    Fixture { ice: "ICE03", arch: "x64", severity: "error", row: "DiagExe", sql: &[
+        "UPDATE `Component` SET `Directory_` = 'NoSuchFolder' WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "ICE08", arch: "x86", severity: "error", row: "DiagExe", sql: &[
+        "UPDATE `Component` SET `ComponentId` = '{A0A6904C-A5A3-43AC-909E-54A4F7E72B39}' WHERE `Component` = 'ResetHostExe'",
+    ] },
+    Fixture { ice: "ICE09", arch: "x86", severity: "warning", row: "DiagExe", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('SystemFolder', 'TARGETDIR', '.')",
+        "UPDATE `Component` SET `Directory_` = 'SystemFolder' WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "ICE12", arch: "x64", severity: "error", row: "DefaultPortalUrl", sql: &[
+        "UPDATE `CustomAction` SET `Type` = 35 WHERE `Action` = 'DefaultPortalUrl'",
+    ] },
+    Fixture { ice: "ICE18", arch: "x64", severity: "error", row: "Settings", sql: &[
+        "UPDATE `Component` SET `KeyPath` = '' WHERE `Component` = 'Settings'",
+    ] },
+    Fixture { ice: "ICE24", arch: "x64", severity: "error", row: "ProductVersion", sql: &[
+        "UPDATE `Property` SET `Value` = '256.0.0' WHERE `Property` = 'ProductVersion'",
+    ] },
+    Fixture { ice: "ICE27", arch: "x64", severity: "error", row: "WriteRegistryValues", sql: &[
+        "UPDATE `InstallExecuteSequence` SET `Sequence` = 1450 WHERE `Action` = 'WriteRegistryValues'",
+    ] },
+    Fixture { ice: "ICE30", arch: "x64", severity: "error", row: "SsprDiagExe", sql: &[
+        "UPDATE `File` SET `FileName` = 'SSPRRE~1.EXE|SsprResetHost.exe' WHERE `File` = 'SsprDiagExe'",
+    ] },
+    Fixture { ice: "ICE33", arch: "x64", severity: "warning", row: "", sql: &[
+        // An HKCR file-extension key: Extension-table registration, and not on the allow-list.
+        "UPDATE `Registry` SET `Root` = 0, `Key` = '.sspr' WHERE `Name` = 'LinkText'",
+    ] },
+    Fixture { ice: "ICE38", arch: "x86", severity: "error", row: "DiagExe", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('AppDataFolder', 'TARGETDIR', '.')",
+        "UPDATE `Component` SET `Directory_` = 'AppDataFolder' WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "ICE43", arch: "x86", severity: "error", row: "DiagExe", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('ProgramMenuFolder', 'TARGETDIR', '.')",
+        "INSERT INTO `Shortcut` (`Shortcut`, `Directory_`, `Name`, `Component_`, `Target`) VALUES ('DiagShortcut', 'ProgramMenuFolder', 'SsprDiag.lnk|SsprDiag', 'DiagExe', '[#SsprDiagExe]')",
+    ] },
+    Fixture { ice: "ICE46", arch: "x64", severity: "warning", row: "DefaultEnableLogging", sql: &[
+        "UPDATE `InstallExecuteSequence` SET `Condition` = 'NOT EnableLogging' WHERE `Action` = 'DefaultEnableLogging'",
+    ] },
+    Fixture { ice: "ICE57", arch: "x64", severity: "error", row: "Settings", sql: &[
+        "UPDATE `Registry` SET `Root` = 1 WHERE `Name` = 'LinkText'",
+    ] },
+    Fixture { ice: "ICE61", arch: "x64", severity: "error", row: "", sql: &[
+        "UPDATE `Upgrade` SET `ActionProperty` = 'NOT_SECURED_DETECTED' WHERE `ActionProperty` = 'WIX_UPGRADE_DETECTED'",
+    ] },
+    Fixture { ice: "ICE64", arch: "x64", severity: "error", row: "UserData", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('AppDataFolder', 'TARGETDIR', '.')",
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('UserData', 'AppDataFolder', 'Sspr')",
+    ] },
+    Fixture { ice: "ICE68", arch: "x64", severity: "warning", row: "DefaultPortalUrl", sql: &[
+        "UPDATE `CustomAction` SET `Type` = 2099 WHERE `Action` = 'DefaultPortalUrl'",
+    ] },
+    Fixture { ice: "ICE69", arch: "x64", severity: "warning", row: "", sql: &[
+        "UPDATE `Registry` SET `Value` = '[#SsprCredentialProviderDll]' WHERE `Name` = 'EventMessageFile'",
+    ] },
+    Fixture { ice: "ICE80", arch: "x86", severity: "error", row: "DiagExe", sql: &[
+        "UPDATE `Component` SET `Attributes` = 256 WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "ICE82", arch: "x64", severity: "warning", row: "DefaultPortalUrl", sql: &[
+        "UPDATE `InstallExecuteSequence` SET `Sequence` = 60 WHERE `Action` = 'DefaultPortalUrl'",
+    ] },
+    Fixture { ice: "ICE90", arch: "x64", severity: "warning", row: "DiagShortcut", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('ProgramMenuFolder', 'TARGETDIR', '.')",
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('SHORTCUTFOLDER', 'ProgramMenuFolder', 'Sspr')",
+        "INSERT INTO `Shortcut` (`Shortcut`, `Directory_`, `Name`, `Component_`, `Target`) VALUES ('DiagShortcut', 'SHORTCUTFOLDER', 'SsprDiag.lnk|SsprDiag', 'DiagExe', 'Complete')",
+        // Removed on uninstall, so ICE64 has nothing to say.
+        "INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `DirProperty`, `InstallMode`) VALUES ('RemoveShortcutFolder', 'DiagExe', 'SHORTCUTFOLDER', 2)",
+    ] },
+    Fixture { ice: "ICE91", arch: "x64", severity: "warning", row: "SsprDiagExe", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('AppDataFolder', 'TARGETDIR', '.')",
+        "UPDATE `Component` SET `Directory_` = 'AppDataFolder' WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "ICE99", arch: "x64", severity: "error", row: "Privileged", sql: &[
+        "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('Privileged', 'INSTALLFOLDER', 'sub')",
+    ] },
+    Fixture { ice: "ICE105", arch: "x64", severity: "error", row: "DiagExe", sql: &[
+        "UPDATE `Property` SET `Value` = '2' WHERE `Property` = 'ALLUSERS'",
+        "INSERT INTO `Property` (`Property`, `Value`) VALUES ('MSIINSTALLPERUSER', '1')",
+    ] },
+    Fixture { ice: "SSPR01", arch: "x64", severity: "error", row: "SsprResetHostExe", sql: &[
+        "UPDATE `File` SET `Version` = '' WHERE `File` = 'SsprResetHostExe'",
+    ] },
+    Fixture { ice: "SSPR02", arch: "x64", severity: "error", row: "Complete", sql: &[
+        "UPDATE `Feature` SET `Attributes` = 0 WHERE `Feature` = 'Complete'",
+    ] },
+    Fixture { ice: "SSPR03", arch: "x64", severity: "error", row: "DiagExe", sql: &[
+        "UPDATE `Component` SET `Attributes` = 0 WHERE `Component` = 'DiagExe'",
+    ] },
+    Fixture { ice: "SSPR04", arch: "x64", severity: "error", row: "DISABLED", sql: &[
+        "DELETE FROM `InstallExecuteSequence` WHERE `Action` = 'StrayStoredDisabledReplacedByDefault'",
+    ] },
+    Fixture { ice: "SSPR05", arch: "x64", severity: "error", row: "RemoveExistingProducts", sql: &[
+        "UPDATE `InstallExecuteSequence` SET `Sequence` = 1401 WHERE `Action` = 'RemoveExistingProducts'",
+    ] },
+    Fixture { ice: "SSPR06", arch: "x64", severity: "error", row: "File.Version", sql: &[
+        "DELETE FROM `_Validation` WHERE `Table` = 'File' AND `Column` = 'Version'",
+    ] },
+];
+
+fn msibuild(msi: &Path, args: &[&str]) {
+    let output = Command::new("msibuild")
+        .arg(msi)
+        .args(args)
+        .output()
+        .expect("msibuild runs (msitools)");
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "msibuild {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
-fn s(text: &str) -> Value {
-    Value::Str(text.to_owned())
-}
-
-fn folder(package: &mut Package<File>, id: &str, parent: &str) -> std::io::Result<()> {
-    package.insert_rows(Insert::into("Directory").row(vec![s(id), s(parent), s(".")]))
-}
-
-const FIXTURES: &[Fixture] =
-    &[
-        Fixture {
-            ice: "ICE02",
-            arch: "x64",
-            severity: "error",
-            row: "CredentialProviderDll",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "KeyPath",
-                    s("SsprDiagExe"),
-                    "Component",
-                    "CredentialProviderDll",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE03",
-            arch: "x64",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "Directory_",
-                    s("NoSuchFolder"),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE06",
-            arch: "x64",
-            severity: "error",
-            row: "",
-            change: |p| {
-                // The Media table again, without its VolumeLabel column.
-                let rows: Vec<Vec<Value>> = p
-                    .select_rows(msi::Select::table("Media"))?
-                    .map(|r| {
-                        vec![
-                            r["DiskId"].clone(),
-                            r["LastSequence"].clone(),
-                            r["DiskPrompt"].clone(),
-                            r["Cabinet"].clone(),
-                            r["Source"].clone(),
-                        ]
-                    })
-                    .collect();
-                p.drop_table("Media")?;
-                p.create_table(
-                    "Media",
-                    vec![
-                        msi::Column::build("DiskId")
-                            .primary_key()
-                            .range(1, 32767)
-                            .int16(),
-                        msi::Column::build("LastSequence").range(0, 32767).int16(),
-                        msi::Column::build("DiskPrompt").nullable().text_string(64),
-                        msi::Column::build("Cabinet").nullable().string(255),
-                        msi::Column::build("Source").nullable().string(72),
-                    ],
-                )?;
-                p.insert_rows(Insert::into("Media").rows(rows))
-            },
-        },
-        Fixture {
-            ice: "ICE08",
-            arch: "x86",
-            severity: "error",
-            row: "ResetHostExe",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "ComponentId",
-                    s("{A0A6904C-A5A3-43AC-909E-54A4F7E72B39}"),
-                    "Component",
-                    "ResetHostExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE09",
-            arch: "x86",
-            severity: "warning",
-            row: "DiagExe",
-            change: |p| {
-                folder(p, "SystemFolder", "TARGETDIR")?;
-                p.update_rows(set(
-                    "Component",
-                    "Directory_",
-                    s("SystemFolder"),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE12",
-            arch: "x64",
-            severity: "error",
-            row: "DefaultPortalUrl",
-            change: |p| {
-                p.update_rows(set(
-                    "CustomAction",
-                    "Type",
-                    Value::Int(35),
-                    "Action",
-                    "DefaultPortalUrl",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE18",
-            arch: "x64",
-            severity: "error",
-            row: "Settings",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "KeyPath",
-                    Value::Null,
-                    "Component",
-                    "Settings",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE24",
-            arch: "x64",
-            severity: "error",
-            row: "ProductVersion",
-            change: |p| {
-                p.update_rows(set(
-                    "Property",
-                    "Value",
-                    s("256.0.0"),
-                    "Property",
-                    "ProductVersion",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE27",
-            arch: "x64",
-            severity: "error",
-            row: "WriteRegistryValues",
-            change: |p| {
-                p.update_rows(set(
-                    "InstallExecuteSequence",
-                    "Sequence",
-                    Value::Int(1450),
-                    "Action",
-                    "WriteRegistryValues",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE30",
-            arch: "x64",
-            severity: "error",
-            row: "SsprDiagExe",
-            change: |p| {
-                p.update_rows(set(
-                    "File",
-                    "FileName",
-                    s("SSPRRE~1.EXE|SsprResetHost.exe"),
-                    "File",
-                    "SsprDiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE38",
-            arch: "x86",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                folder(p, "AppDataFolder", "TARGETDIR")?;
-                p.update_rows(set(
-                    "Component",
-                    "Directory_",
-                    s("AppDataFolder"),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE43",
-            arch: "x86",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                folder(p, "ProgramMenuFolder", "TARGETDIR")?;
-                p.insert_rows(Insert::into("Shortcut").row(vec![
-                    s("DiagShortcut"),
-                    s("ProgramMenuFolder"),
-                    s("SsprDiag.lnk|SsprDiag"),
-                    s("DiagExe"),
-                    s("[#SsprDiagExe]"),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                ]))
-            },
-        },
-        Fixture {
-            ice: "ICE46",
-            arch: "x64",
-            severity: "warning",
-            row: "DefaultEnableLogging",
-            change: |p| {
-                p.update_rows(set(
-                    "InstallExecuteSequence",
-                    "Condition",
-                    s("NOT EnableLogging"),
-                    "Action",
-                    "DefaultEnableLogging",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE57",
-            arch: "x64",
-            severity: "error",
-            row: "Settings",
-            change: |p| {
-                p.update_rows(
-                    Update::table("Registry")
-                        .set("Root", Value::Int(1))
-                        .with(Expr::col("Name").eq(Expr::string("LinkText"))),
-                )
-            },
-        },
-        Fixture {
-            ice: "ICE61",
-            arch: "x64",
-            severity: "error",
-            row: "",
-            change: |p| {
-                p.update_rows(
-                    Update::table("Upgrade")
-                        .set("ActionProperty", s("NOT_SECURED_DETECTED"))
-                        .with(Expr::col("ActionProperty").eq(Expr::string("WIX_UPGRADE_DETECTED"))),
-                )
-            },
-        },
-        Fixture {
-            ice: "ICE64",
-            arch: "x64",
-            severity: "error",
-            row: "UserData",
-            change: |p| {
-                folder(p, "AppDataFolder", "TARGETDIR")?;
-                p.insert_rows(Insert::into("Directory").row(vec![
-                    s("UserData"),
-                    s("AppDataFolder"),
-                    s("SSPR|Sspr"),
-                ]))
-            },
-        },
-        Fixture {
-            ice: "ICE68",
-            arch: "x64",
-            severity: "warning",
-            row: "DefaultPortalUrl",
-            change: |p| {
-                p.update_rows(set(
-                    "CustomAction",
-                    "Type",
-                    Value::Int(51 + 2048),
-                    "Action",
-                    "DefaultPortalUrl",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE69",
-            arch: "x64",
-            severity: "warning",
-            row: "",
-            change: |p| {
-                p.update_rows(
-                    Update::table("Registry")
-                        .set("Value", s("[#SsprCredentialProviderDll]"))
-                        .with(Expr::col("Name").eq(Expr::string("EventMessageFile"))),
-                )
-            },
-        },
-        Fixture {
-            ice: "ICE80",
-            arch: "x86",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "Attributes",
-                    Value::Int(256),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE82",
-            arch: "x64",
-            severity: "warning",
-            row: "DefaultPortalUrl",
-            change: |p| {
-                p.update_rows(set(
-                    "InstallExecuteSequence",
-                    "Sequence",
-                    Value::Int(60),
-                    "Action",
-                    "DefaultPortalUrl",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE90",
-            arch: "x64",
-            severity: "warning",
-            row: "DiagShortcut",
-            change: |p| {
-                folder(p, "ProgramMenuFolder", "TARGETDIR")?;
-                p.insert_rows(Insert::into("Directory").row(vec![
-                    s("SHORTCUTFOLDER"),
-                    s("ProgramMenuFolder"),
-                    s("SSPR|Sspr"),
-                ]))?;
-                p.insert_rows(Insert::into("Shortcut").row(vec![
-                    s("DiagShortcut"),
-                    s("SHORTCUTFOLDER"),
-                    s("SsprDiag.lnk|SsprDiag"),
-                    s("DiagExe"),
-                    s("Complete"),
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                    Value::Null,
-                ]))
-            },
-        },
-        Fixture {
-            ice: "ICE91",
-            arch: "x64",
-            severity: "warning",
-            row: "SsprDiagExe",
-            change: |p| {
-                folder(p, "AppDataFolder", "TARGETDIR")?;
-                p.update_rows(set(
-                    "Component",
-                    "Directory_",
-                    s("AppDataFolder"),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "ICE99",
-            arch: "x64",
-            severity: "error",
-            row: "Privileged",
-            change: |p| {
-                p.insert_rows(Insert::into("Directory").row(vec![
-                    s("Privileged"),
-                    s("INSTALLFOLDER"),
-                    s("sub"),
-                ]))
-            },
-        },
-        Fixture {
-            ice: "ICE105",
-            arch: "x64",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                p.update_rows(set("Property", "Value", s("2"), "Property", "ALLUSERS"))?;
-                p.insert_rows(Insert::into("Property").row(vec![s("MSIINSTALLPERUSER"), s("1")]))
-            },
-        },
-        Fixture {
-            ice: "SSPR01",
-            arch: "x64",
-            severity: "error",
-            row: "SsprResetHostExe",
-            change: |p| {
-                p.update_rows(set(
-                    "File",
-                    "Version",
-                    Value::Null,
-                    "File",
-                    "SsprResetHostExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "SSPR02",
-            arch: "x64",
-            severity: "error",
-            row: "Complete",
-            change: |p| {
-                p.update_rows(set(
-                    "Feature",
-                    "Attributes",
-                    Value::Int(0),
-                    "Feature",
-                    "Complete",
-                ))
-            },
-        },
-        Fixture {
-            ice: "SSPR03",
-            arch: "x64",
-            severity: "error",
-            row: "DiagExe",
-            change: |p| {
-                p.update_rows(set(
-                    "Component",
-                    "Attributes",
-                    Value::Int(0),
-                    "Component",
-                    "DiagExe",
-                ))
-            },
-        },
-        Fixture {
-            ice: "SSPR04",
-            arch: "x64",
-            severity: "error",
-            row: "DISABLED",
-            change: |p| {
-                p.delete_rows(Delete::from("InstallExecuteSequence").with(
-                    Expr::col("Action").eq(Expr::string("StrayStoredDisabledReplacedByDefault")),
-                ))
-            },
-        },
-        Fixture {
-            ice: "SSPR05",
-            arch: "x64",
-            severity: "error",
-            row: "RemoveExistingProducts",
-            change: |p| {
-                p.update_rows(set(
-                    "InstallExecuteSequence",
-                    "Sequence",
-                    Value::Int(1401),
-                    "Action",
-                    "RemoveExistingProducts",
-                ))
-            },
-        },
-    ];
-
-/// A copy of the shipped `arch` package with `change` applied, in `dir`.
-fn fixture(dir: &Path, name: &str, arch: &str, change: Change) -> PathBuf {
+/// A copy of the shipped `arch` package with `sql` applied, in `dir`.
+fn fixture(dir: &Path, name: &str, arch: &str, sql: &[&str]) -> PathBuf {
     let path = dir.join(format!("{name}-{arch}.msi"));
     std::fs::copy(shipped(arch), &path).expect("copy the shipped MSI");
-    let file = File::options().read(true).write(true).open(&path).unwrap();
-    let mut package = Package::open(file).expect("open the copy");
-    change(&mut package).unwrap_or_else(|e| panic!("{name}: changing the copy failed: {e}"));
-    package.flush().expect("write the copy");
+    for query in sql {
+        msibuild(&path, &["-q", query]);
+    }
     path
 }
 
 #[test]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn each_rule_catches_its_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let mut missed = Vec::new();
     for f in FIXTURES {
-        let path = fixture(dir.path(), f.ice, f.arch, f.change);
+        let path = fixture(dir.path(), f.ice, f.arch, f.sql);
         let (code, findings) = validate(&path);
         let caught = findings.iter().any(|found| {
             found["ice"] == f.ice
@@ -586,40 +225,73 @@ fn each_rule_catches_its_fixture() {
                 && (f.row.is_empty() || found["row"] == f.row)
                 && found.get("allowed").is_none()
         });
-        if !caught {
-            missed.push(format!("{} ({}): {findings:#?}", f.ice, f.arch));
+        // Exit 1 exactly when the report has an error (a warning alone does not fail).
+        let has_error = findings.iter().any(|x| x["severity"] == "error");
+        let expected_code = if has_error { 1 } else { 0 };
+        if !caught || code != expected_code {
+            let brief: Vec<String> = findings
+                .iter()
+                .filter(|x| x.get("allowed").is_none())
+                .map(|x| {
+                    format!(
+                        "{} {} {} {}: {}",
+                        x["ice"], x["severity"], x["table"], x["row"], x["message"]
+                    )
+                })
+                .collect();
+            missed.push(format!("{} ({}), exit {code}: {brief:#?}", f.ice, f.arch));
         }
-        // An error fails validation (exit 1); a warning alone does not.
-        assert_eq!(code, if f.severity == "error" { 1 } else { 0 }, "{}", f.ice);
     }
     assert!(missed.is_empty(), "not caught:\n{}", missed.join("\n"));
 }
 
-/// SSPR06 needs a `_Validation` row gone, which the msi crate (which keeps that table in step
-/// with the schema itself) cannot do: msitools' msibuild removes it.
+/// ICE06 needs a column gone from a table: the table exported, the column cut, the table
+/// dropped and imported again (msiinfo and msibuild).
 #[test]
-fn a_column_missing_from_validation_is_caught() {
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
+fn a_column_missing_from_its_table_is_caught() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sspr06.msi");
-    std::fs::copy(shipped("x64"), &path).unwrap();
-    let status = Command::new("msibuild")
-        .arg(&path)
-        .arg("-q")
-        .arg("DELETE FROM `_Validation` WHERE `Table` = 'File' AND `Column` = 'Version'")
-        .status()
-        .expect("msibuild runs (msitools)");
-    assert!(status.success());
-    let (code, findings) = validate(&path);
+    // The Media table again, without its VolumeLabel column (the fifth).
+    let ice06 = dir.path().join("ice06.msi");
+    std::fs::copy(shipped("x64"), &ice06).unwrap();
+    let export = Command::new("msiinfo")
+        .arg("export")
+        .arg(&ice06)
+        .arg("Media")
+        .output()
+        .expect("msiinfo runs (msitools)");
+    let idt: String = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut fields: Vec<&str> = line.split('\t').collect();
+            // The third line names the table and its key: kept as it is.
+            if i != 2 && fields.len() > 4 {
+                fields.remove(4);
+            }
+            format!("{}\n", fields.join("\t"))
+        })
+        .collect();
+    assert!(
+        idt.starts_with("DiskId\tLastSequence\tDiskPrompt\tCabinet\tSource\n"),
+        "{idt}"
+    );
+    let idt_path = dir.path().join("Media.idt");
+    std::fs::write(&idt_path, idt).unwrap();
+    msibuild(&ice06, &["-q", "DROP TABLE `Media`"]);
+    msibuild(&ice06, &["-i", idt_path.to_str().unwrap()]);
+    let (code, findings) = validate(&ice06);
     assert_eq!(code, 1);
     assert!(
-        findings
-            .iter()
-            .any(|f| f["ice"] == "SSPR06" && f["row"] == "File.Version"),
+        findings.iter().any(|f| f["ice"] == "ICE06"
+            && f["table"] == "Media"
+            && f["message"] == "column VolumeLabel of the standard table is missing"),
         "{findings:#?}"
     );
 }
 
 #[test]
+#[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
 fn every_rule_has_a_fixture() {
     let output = Command::new(variable("SSPR_E2E_XTASK"))
         .args(["validate-msi", "--list"])
@@ -631,10 +303,8 @@ fn every_rule_has_a_fixture() {
         .collect();
     assert!(listed.len() >= 31, "{listed:?}");
     for rule in &listed {
-        let covered = FIXTURES.iter().any(|f| f.ice == rule)
-            || rule == "SSPR06"
-            // Caught on the shipped packages themselves (allow-listed there).
-            || rule == "ICE33";
+        // ICE06: a_column_missing_from_its_table_is_caught.
+        let covered = FIXTURES.iter().any(|f| f.ice == rule) || rule == "ICE06";
         assert!(covered, "{rule} has no fixture");
     }
 }

@@ -1,7 +1,9 @@
 //! The allow-list (`xtask/ice-allow.txt`): warnings the project accepts, each with its reason.
 //!
-//! One entry a line, `ICE | table | row | reason`, `*` as row for every row of the table; `#`
-//! starts a comment line. Errors are never accepted, whatever the file says.
+//! One entry a line, `ICE | table | row | reason`: `row` is a row key, `*` for every row of
+//! the table, or `~text` for the rows whose message contains `text` (generated keys, such as
+//! wixl's Registry keys, differ between builds). `#` starts a comment line. Errors are never
+//! accepted, whatever the file says.
 
 use std::path::Path;
 
@@ -16,7 +18,7 @@ pub const ALLOW_FILE: &str = "xtask/ice-allow.txt";
 pub struct AllowEntry {
     pub ice: String,
     pub table: String,
-    /// `*` for any row.
+    /// A row key, `*` for any row, or `~text`: any row whose message contains `text`.
     pub row: String,
     pub reason: String,
 }
@@ -26,7 +28,10 @@ impl AllowEntry {
         finding.severity != Severity::Error
             && self.ice == finding.ice
             && self.table == finding.table
-            && (self.row == "*" || self.row == finding.row)
+            && match self.row.strip_prefix('~') {
+                Some(text) => finding.message.contains(text),
+                None => self.row == "*" || self.row == finding.row,
+            }
     }
 }
 
@@ -91,24 +96,33 @@ mod tests {
     use super::*;
 
     fn finding(ice: &'static str, severity: Severity, row: &str) -> Finding {
-        Finding::new(ice, severity, "Registry", row, "m")
+        Finding::new(
+            ice,
+            severity,
+            "Registry",
+            row,
+            "key `CLSID\\{11111111-2222-3333-4444-555555555555}` is registration",
+        )
     }
 
     #[test]
     fn accepts_listed_warnings_never_errors() {
         let list = AllowList::parse(
-            "# comment\nICE33 | Registry | * | COM registration as Registry rows\n",
+            "# comment\nICE33 | Registry | ~CLSID\\{1111 | COM registration as Registry rows\n",
             "t",
         )
         .unwrap();
+        let mut other_key = finding("ICE33", Severity::Warning, "reg4");
+        other_key.message = "key `.sspr` is registration".into();
         let (kept, allowed) = list.split(vec![
             finding("ICE33", Severity::Warning, "reg1"),
             finding("ICE33", Severity::Error, "reg2"),
             finding("ICE57", Severity::Warning, "reg3"),
+            other_key,
         ]);
         assert_eq!(
             kept.iter().map(|f| f.row.as_str()).collect::<Vec<_>>(),
-            ["reg2", "reg3"]
+            ["reg2", "reg3", "reg4"]
         );
         assert_eq!(allowed.len(), 1);
         assert_eq!(allowed[0].1, "COM registration as Registry rows");

@@ -194,23 +194,29 @@ fn ice02(db: &Database) -> Vec<Finding> {
 }
 
 fn ice08(db: &Database) -> Vec<Finding> {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut out = Vec::new();
+    let mut by_guid: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for c in components(db) {
-        let (Some(name), Some(guid)) = (c.str("Component"), c.str("ComponentId")) else {
-            continue;
-        };
-        match seen.get(&guid.to_ascii_uppercase()) {
-            Some(first) => out.push(Finding::new(
+        if let (Some(name), Some(guid)) = (c.str("Component"), c.str("ComponentId")) {
+            by_guid
+                .entry(guid.to_ascii_uppercase())
+                .or_default()
+                .push(name);
+        }
+    }
+    let mut out = Vec::new();
+    for (guid, names) in by_guid.iter().filter(|(_, n)| n.len() > 1) {
+        for name in names {
+            let others: Vec<&str> = names.iter().copied().filter(|n| n != name).collect();
+            out.push(Finding::new(
                 "ICE08",
                 Severity::Error,
                 "Component",
-                name,
-                format!("ComponentId {guid} is also the GUID of component `{first}`"),
-            )),
-            None => {
-                seen.insert(guid.to_ascii_uppercase(), name.to_owned());
-            }
+                *name,
+                format!(
+                    "ComponentId {guid} is also the GUID of {}",
+                    others.join(", ")
+                ),
+            ));
         }
     }
     out
@@ -609,7 +615,10 @@ mod tests {
     fn ice08_duplicate_guid() {
         let mut db = ours();
         db.tables.get_mut("Component").unwrap().rows[1][1] = Cell::Str(G1.into());
-        assert_eq!(ices(&db), [("ICE08", "Reg".to_owned())]);
+        assert_eq!(
+            ices(&db),
+            [("ICE08", "Dll".to_owned()), ("ICE08", "Reg".to_owned())]
+        );
     }
 
     #[test]

@@ -235,6 +235,13 @@ pub fn check_for_dist(path: &Path, allow: &allow::AllowList, sources: &Path) -> 
     for finding in &report.findings {
         eprintln!("    {}", report::orca_line(finding));
     }
+    if !report.allowed.is_empty() {
+        eprintln!(
+            "    {} warning(s) accepted by {} (cargo xtask validate-msi lists them)",
+            report.allowed.len(),
+            allow::ALLOW_FILE
+        );
+    }
     if report.errors() > 0 {
         bail!(
             "{}: {} ICE error(s) (listed above): fix the package; errors cannot be allow-listed",

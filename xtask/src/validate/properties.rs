@@ -482,13 +482,13 @@ mod tests {
     #[test]
     fn ice24_product_identity() {
         let good = properties(&[
-            &["ProductCode", "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}"],
+            &["ProductCode", "{00112233-4455-6677-8899-AABBCCDDEEFF}"],
             &["ProductVersion", "0.1.0"],
             &["ProductLanguage", "1033"],
         ]);
         assert_eq!(ice24(&good), []);
         let bad = properties(&[
-            &["ProductCode", "{86d2f0ac-2171-46cf-9998-4e33b3d7fd4f}"],
+            &["ProductCode", "{00112233-4455-6677-8899-aabbccddeeff}"],
             &["ProductVersion", "256.1.0"],
             &["ProductLanguage", "1033"],
         ]);
@@ -530,7 +530,7 @@ mod tests {
                         &["Property", "Value"],
                         1,
                         &[
-                            &["UpgradeCode", "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}"],
+                            &["UpgradeCode", "{11111111-2222-3333-4444-555555555555}"],
                             &["ProductVersion", "0.1.0"],
                             &["SecureCustomProperties", "WIX_UPGRADE_DETECTED"],
                         ],
@@ -550,7 +550,7 @@ mod tests {
                         ],
                         7,
                         &[&[
-                            "{4F7D1C2A-8B3E-4E59-9A61-2C8D5B0E7F13}",
+                            "{11111111-2222-3333-4444-555555555555}",
                             "",
                             max,
                             "",
@@ -619,20 +619,13 @@ mod tests {
                     &[
                         "r1",
                         "i:0",
-                        "CLSID\\{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}",
+                        "CLSID\\{00112233-4455-6677-8899-AABBCCDDEEFF}",
                         "",
                         "x",
                         "C",
                     ],
                     &["r2", "i:2", "SOFTWARE\\Classes\\.sspr", "", "x", "C"],
-                    &[
-                        "r3",
-                        "i:2",
-                        "SOFTWARE\\SsprWindowsLogon",
-                        "PortalUrl",
-                        "x",
-                        "C",
-                    ],
+                    &["r3", "i:2", "SOFTWARE\\Contoso", "PortalUrl", "x", "C"],
                 ],
             ),
         )]);

@@ -123,13 +123,8 @@ fn ice27(db: &Database) -> Vec<Finding> {
                 }
             }
         }
-        if let (Some(rep), Some(validate)) = (at("RemoveExistingProducts"), at("InstallValidate")) {
-            if rep < validate {
-                push(
-                    "RemoveExistingProducts",
-                    format!("must come after InstallValidate ({validate}), is at {rep}"),
-                );
-            }
+        if let Some(problem) = remove_existing_products_problem(&seq) {
+            push("RemoveExistingProducts", problem);
         }
     }
     for table in ["InstallUISequence", "AdminUISequence"] {
@@ -146,6 +141,45 @@ fn ice27(db: &Database) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Where Microsoft's "RemoveExistingProducts Action" page allows the action: between
+/// InstallValidate and InstallInitialize; after InstallInitialize before any action that writes
+/// the script; between InstallExecute(Again) and InstallFinalize; or after InstallFinalize.
+fn remove_existing_products_problem(seq: &BTreeMap<String, i32>) -> Option<String> {
+    let at = |name: &str| seq.get(name).copied();
+    let rep = at("RemoveExistingProducts")?;
+    let validate = at("InstallValidate")?;
+    if rep < validate {
+        return Some(format!(
+            "must come after InstallValidate ({validate}), is at {rep}"
+        ));
+    }
+    let (Some(init), Some(fin)) = (at("InstallInitialize"), at("InstallFinalize")) else {
+        return None;
+    };
+    if rep < init || rep > fin {
+        return None;
+    }
+    // Inside the script: fine right after InstallInitialize, or after InstallExecute(Again),
+    // as long as no script-writing action runs between that point and it.
+    let start = ["InstallExecute", "InstallExecuteAgain"]
+        .iter()
+        .filter_map(|a| at(a))
+        .filter(|n| *n < rep)
+        .max()
+        .unwrap_or(init);
+    let before: Vec<&str> = SCRIPT_ACTIONS
+        .iter()
+        .filter(|a| at(a).is_some_and(|n| n > start && n < rep))
+        .copied()
+        .collect();
+    (!before.is_empty()).then(|| {
+        format!(
+            "at {rep}, after {} which already write the script: schedule it right after InstallInitialize or after InstallExecute",
+            before.join(", ")
+        )
+    })
 }
 
 /// Custom action type parts.
@@ -353,6 +387,23 @@ mod tests {
             found[0].message,
             "must come after InstallValidate (1400), is at 1300"
         );
+    }
+
+    #[test]
+    fn ice27_remove_existing_products_after_script_actions() {
+        let mut rows = STANDARD.to_vec();
+        rows[8] = &["RemoveExistingProducts", "", "i:5500"];
+        let found = ice27(&seq(&rows));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0]
+            .message
+            .starts_with("at 5500, after WriteRegistryValues"));
+        // After InstallExecute it is allowed again.
+        rows.push(&["InstallExecute", "", "i:5400"]);
+        assert_eq!(ice27(&seq(&rows)), []);
+        // And after InstallFinalize.
+        rows[8] = &["RemoveExistingProducts", "", "i:6700"];
+        assert_eq!(ice27(&seq(&rows)), []);
     }
 
     #[test]

@@ -304,9 +304,13 @@ mod tests {
         );
         assert_eq!(
             result.fix.as_deref(),
-            Some(
-                r#"Group Policy sets HKLM\SOFTWARE\Policies\SsprWindowsLogon\Disabled = 1 (policy "Turn off the password reset link", Computer Configuration\Administrative Templates\SsprWindowsLogon\Password reset at the sign-in screen): set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\SOFTWARE\SsprWindowsLogon can override a policy value."#
-            )
+            Some(concat!(
+                r"Group Policy sets HKLM\",
+                sspr_identity::policy_key!(),
+                r#"\Disabled = 1 (policy "Turn off the password reset link", Computer Configuration\Administrative Templates\SsprWindowsLogon\Password reset at the sign-in screen): set that policy to Disabled or Not configured in the GPO and run gpupdate /force. No value under HKLM\"#,
+                sspr_identity::settings_key!(),
+                " can override a policy value."
+            ))
         );
 
         let machine = FakeMachine::windows7().with_value(

@@ -11,7 +11,7 @@ use windows::Win32::Foundation::{HWND, POINT};
 use windows::Win32::System::Com::Urlmon::IInternetSecurityManager;
 use windows::Win32::System::Com::{IServiceProvider, DISPPARAMS};
 use windows::Win32::System::Ole::{IOleClientSite, IOleCommandTarget};
-use windows::Win32::System::Variant::VARIANT;
+use windows::Win32::System::Variant::{VARIANT, VT_BOOL};
 use windows::Win32::Web::InternetExplorer::{DISPID_DOCUMENTCOMPLETE, DISPID_NAVIGATECOMPLETE2};
 use windows_core::{Interface, BSTR, GUID, HRESULT, PCWSTR};
 
@@ -153,10 +153,14 @@ pub fn exercise(gate: &dyn Gate) -> windows_core::Result<Vec<(String, String)>> 
         };
         put(name, hex(result));
     }
-    put(
-        "command.script_error_continue",
-        bool::try_from(&output).unwrap_or(false).to_string(),
-    );
+    // Read by hand: windows-rs converts through propsys.dll, which Windows 7 has but Wine
+    // lacks the function of.
+    // SAFETY: the union field is read under its own type tag.
+    let continues = unsafe {
+        let inner = &output.Anonymous.Anonymous;
+        inner.vt == VT_BOOL && inner.Anonymous.boolVal.as_bool()
+    };
+    put("command.script_error_continue", continues.to_string());
 
     // Message boxes and help.
     let show_ui: IDocHostShowUI = site.cast()?;

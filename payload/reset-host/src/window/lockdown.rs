@@ -26,10 +26,17 @@ pub fn apply(state: &WindowState) -> Result<(), String> {
     state.log(&format!(
         "{features} Internet Explorer lock-down features on for the process"
     ));
-    let proxy = proxy_without_discovery()?;
-    state.log(&format!(
-        "proxy: {proxy}; automatic discovery (WPAD) and auto-config scripts off"
-    ));
+    // Not fatal: the proxy choice is defence in depth (the policy and the security manager
+    // gate every URL whichever route it takes), and Wine's urlmon refuses the option
+    // (E_INVALIDARG) although Windows documents it. The log says so either way.
+    match proxy_without_discovery() {
+        Ok(proxy) => state.log(&format!(
+            "proxy: {proxy}; automatic discovery (WPAD) and auto-config scripts off"
+        )),
+        Err(failure) => state.log(&format!(
+            "proxy: {failure}; automatic proxy discovery could not be turned off"
+        )),
+    }
     Ok(())
 }
 

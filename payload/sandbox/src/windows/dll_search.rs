@@ -66,10 +66,8 @@ pub fn load_system_library(name: &str) -> windows_core::Result<HMODULE> {
 // is not a KnownDLL on Windows 7: Windows would look for it in the binary's own folder first.
 // Defining both symbols of the import here (its address slot `__imp_GetUserProfileDirectoryW`
 // and its thunk `GetUserProfileDirectoryW`, which std calls) satisfies the references before the
-// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever happens, loads it from System32 by full path.
-// x86_64 only: on i686 the slot is `__imp__GetUserProfileDirectoryW@12`, a name left for
-// later (quoted in the assembler), so the 32-bit binaries keep the import (listed in
-// xtask/win7-imports.txt).
+// linker reaches `libuserenv.a`, so no binary imports `userenv.dll`; a call, if one ever
+// happens, loads it from System32 by full path.
 // (An assembler definition rather than a `#[no_mangle]` static, which a cdylib would export.)
 #[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
 std::arch::global_asm!(
@@ -86,8 +84,25 @@ std::arch::global_asm!(
     function = sym get_user_profile_directory,
 );
 
+// The same for i686, whose stdcall names carry the argument bytes (quoted: `@` is not a
+// plain symbol character for the assembler).
+#[cfg(all(target_arch = "x86", target_env = "gnu"))]
+std::arch::global_asm!(
+    ".section .data",
+    ".globl \"__imp__GetUserProfileDirectoryW@12\"",
+    ".p2align 2",
+    "\"__imp__GetUserProfileDirectoryW@12\":",
+    ".long {function}",
+    ".text",
+    ".globl \"_GetUserProfileDirectoryW@12\"",
+    ".p2align 4",
+    "\"_GetUserProfileDirectoryW@12\":",
+    "jmp {function}",
+    function = sym get_user_profile_directory,
+);
+
 /// `GetUserProfileDirectoryW` from System32's `userenv.dll`, loaded on first use.
-#[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
+#[cfg(all(any(target_arch = "x86_64", target_arch = "x86"), target_env = "gnu"))]
 unsafe extern "system" fn get_user_profile_directory(
     token: windows::Win32::Foundation::HANDLE,
     folder: *mut u16,

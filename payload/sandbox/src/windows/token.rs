@@ -145,8 +145,8 @@ pub fn current_token_facts() -> windows_core::Result<TokenFacts> {
 /// new-credentials copy from [`super::logon`]): the user SID kept for the normal access check
 /// (SYSTEM's token has no BUILTIN\Users, and System32's files grant SYSTEM and Users), every
 /// group deny-only, every privilege but change-notify removed, [`RESTRICTING_SIDS`] and
-/// `launch` as restricting SIDs, a default DACL for SYSTEM and `launch` (so the host can open
-/// what it creates) and low integrity.
+/// `launch` as restricting SIDs, a default DACL for SYSTEM, the user and `launch` (so the host
+/// can open what it creates) and low integrity.
 pub fn restricted_host_token(
     base: HANDLE,
     launch: &LaunchSid,
@@ -202,15 +202,23 @@ pub fn restricted_host_token(
         )?
     };
     let restricted = OwnedHandle::new(restricted);
-    set_default_dacl(restricted.raw(), launch)?;
+    let user_info = Info::read(base, TokenUser)?;
+    // SAFETY: read with TokenUser.
+    let user = sid_text(unsafe { user_info.as_ref::<TOKEN_USER>() }.User.Sid);
+    set_default_dacl(restricted.raw(), &user, launch)?;
     set_low_integrity(restricted.raw())?;
     Ok(restricted)
 }
 
-/// The token's default DACL (what the host's own processes, threads and objects get): full
-/// access for SYSTEM and the per-launch SID, which pass both access checks, and no one else.
-fn set_default_dacl(token: HANDLE, launch: &LaunchSid) -> windows_core::Result<()> {
-    let descriptor = Descriptor::from_sddl(&format!("D:(A;;GA;;;SY)(A;;GA;;;{})", launch.text()))?;
+/// The token's default DACL (what the host's own process, threads, token and objects get): full
+/// access for SYSTEM, for `user` (the provider's own user: SYSTEM in LogonUI, so it can read the
+/// host's token back) and for the per-launch SID (which lets the host through the restricting
+/// check on its own objects), and no one else.
+fn set_default_dacl(token: HANDLE, user: &str, launch: &LaunchSid) -> windows_core::Result<()> {
+    let descriptor = Descriptor::from_sddl(&format!(
+        "D:(A;;GA;;;SY)(A;;GA;;;{user})(A;;GA;;;{})",
+        launch.text()
+    ))?;
     let dacl = TOKEN_DEFAULT_DACL {
         DefaultDacl: descriptor.dacl()?,
     };

@@ -338,8 +338,11 @@ pub fn expected_arp(package: &Package) -> RegValues {
         ("NoModify", RegValue::Dword(1)),
         ("WindowsInstaller", RegValue::Dword(1)),
         ("UninstallString", RegValue::ExpandSz(uninstall)),
-        // No HelpLink or URLInfoAbout: the packages name no URL unless built with
-        // `dist --help-url` (ARP_IDENTITY still reads both, so one appearing fails here).
+        // The packages name no URL unless built with `dist --help-url`. Wine deviation: Wine's
+        // msiexec writes HelpLink and URLInfoAbout as empty strings when ARPHELPLINK and
+        // ARPURLINFOABOUT are unset (Windows leaves them out).
+        ("HelpLink", RegValue::sz("")),
+        ("URLInfoAbout", RegValue::sz("")),
     ])
 }
 

@@ -71,7 +71,6 @@ macro_rules! skippable_trial {
                 )
             },
         )
-        .with_ignored_flag(true)
     };
 }
 
@@ -131,7 +130,13 @@ fn main() -> ExitCode {
         println!("sspr-e2e: every installer trial is ignored: {IGNORED_BECAUSE}");
     }
     let started = Instant::now();
-    let conclusion = libtest_mimic::run(&args, trials());
+    let conclusion = libtest_mimic::run(
+        &args,
+        trials()
+            .into_iter()
+            .map(|trial| trial.with_ignored_flag(true))
+            .collect(),
+    );
     if !args.list {
         sspr_e2e::wine::teardown();
         println!(

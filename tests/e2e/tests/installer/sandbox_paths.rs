@@ -36,7 +36,7 @@ pub fn an_existing_collect_folder_is_refused_and_nothing_is_written() -> TestRes
     assert_eq!(finished.status.code(), Some(3), "{}", finished.stderr);
     assert!(
         finished.stderr.contains(
-            r"C:\sspr-ticket already exists: --collect only writes into a folder it creates \
+            "C:\\sspr-ticket already exists: --collect only writes into a folder it creates \
              itself; name a new folder"
         ),
         "{}",
@@ -75,7 +75,7 @@ pub fn a_user_writable_host_folder_is_refused() -> TestResult {
         .context("no refusal in the provider's log")?;
     assert!(
         refused.contains(
-            r"C:\Program Files\SsprWindowsLogon can be changed by others than SYSTEM and \
+            "C:\\Program Files\\SsprWindowsLogon can be changed by others than SYSTEM and \
              Administrators (S-1-1-0 may write it"
         ),
         "{refused}"
@@ -132,18 +132,16 @@ pub fn a_log_file_with_two_links_is_not_written() -> TestResult {
 }
 
 /// `INSTALLFOLDER=C:\Sspr` (a folder that would inherit "Authenticated Users: Modify" from C:\
-/// on Windows) is refused by a launch condition; one under Program Files is accepted.
+/// on Windows) and one climbing out of Program Files with `..` are refused by a launch
+/// condition (1603, nothing installed); one under Program Files is accepted, so it is that
+/// condition that refuses. (Wine's msi logs no launch condition's message; msi_tables checks
+/// the row's text.)
 pub fn an_install_folder_outside_program_files_is_refused() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("installfolder-outside")?;
     for folder in [r"C:\Sspr\", r"C:\Program Files\..\Sspr\"] {
         let run = prefix.msiexec(&Msiexec::install(&package)?.property("INSTALLFOLDER", folder))?;
         assert_eq!(run.exit_code, INSTALL_FAILURE, "{folder}");
-        assert!(
-            run.log()?.contains("INSTALLFOLDER must be a folder under"),
-            "{folder}: the refusal is not in {}",
-            run.log_path.display()
-        );
         common::assert_not_installed(&prefix)?;
     }
     let inside = r"C:\Program Files\Sspr Custom\";
