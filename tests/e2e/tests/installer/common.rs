@@ -79,9 +79,15 @@ pub fn launch_message(words: &str) -> anyhow::Result<String> {
     Ok(matching[0].clone())
 }
 
-/// The run failed with 1603 because the launch condition with `message` refused it: the verbose
-/// log carries that message and no other launch condition's, and the LaunchConditions action
-/// ended with return value 3.
+/// The run failed with 1603 in the LaunchConditions action, and the message of the refusing
+/// condition (`message`, one of [`launch_messages`]) is accounted for.
+///
+/// Wine deviation `launch message not logged`: Wine's msiexec shows a failed condition's message
+/// only in a message box, which `/qn` suppresses, so the message never reaches the verbose log
+/// (Windows logs it), and it ends the LaunchConditions action with `Return value 0` (Windows: 3).
+/// What Wine's log does show is that LaunchConditions was the last action started: the install
+/// stopped there. Which condition refused follows from the inputs: each caller changes one thing
+/// only (see its doc comment). Under Wine the test asserts that no condition message is logged.
 pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> TestResult {
     ensure!(
         run.exit_code == sspr_e2e::msiexec::INSTALL_FAILURE,
@@ -89,23 +95,32 @@ pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> Te
         run.command_line,
         run.exit_code
     );
-    let log = run.log()?;
     let all = launch_messages()?;
+    ensure!(
+        all.iter().any(|m| m == message),
+        "{message:?} is not a launch condition message of wix/launch.wxi"
+    );
+    let log = run.log()?;
+    let last_started = log
+        .text
+        .lines()
+        .rev()
+        .filter_map(|line| line.strip_prefix("Action start "))
+        .filter_map(|rest| rest.split_once(": ").map(|(_, action)| action))
+        .find(|action| *action != "INSTALL.");
+    ensure!(
+        last_started == Some("LaunchConditions."),
+        "the install stopped in {last_started:?}, not in LaunchConditions:\n{}",
+        log.tail(40)
+    );
     let shown: Vec<&str> = all
         .iter()
         .map(String::as_str)
         .filter(|candidate| log.text.lines().any(|line| line.contains(candidate)))
         .collect();
     ensure!(
-        shown == [message],
-        "the log shows the launch condition messages {shown:?}, expected only {message:?}:\n{}",
-        log.tail(40)
-    );
-    ensure!(
-        log.text.lines().any(|line| line.starts_with("Action ended")
-            && line.ends_with(": LaunchConditions. Return value 3.")),
-        "LaunchConditions did not end with return value 3:\n{}",
-        log.tail(40)
+        shown.is_empty(),
+        "Wine deviation `launch message not logged` no longer holds (assert the message): {shown:?}"
     );
     Ok(())
 }

@@ -51,8 +51,9 @@ pub fn command_line_properties_land_and_upgrades_keep_or_replace_them() -> TestR
     common::assert_installed(&prefix, &next, &changed)
 }
 
-/// `ENABLELOGGING` or `DISABLED` other than 0 or 1 is refused by its own launch condition (the
-/// verbose log names which); nothing is installed.
+/// `ENABLELOGGING` or `DISABLED` other than 0 or 1 is refused by the launch conditions; nothing
+/// is installed. Which condition: each refused command line differs from one that installs in
+/// the same prefix only in that property's value.
 pub fn invalid_enablelogging_is_refused() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("invalid-property")?;
@@ -61,7 +62,10 @@ pub fn invalid_enablelogging_is_refused() -> TestResult {
     common::assert_not_installed(&prefix)?;
     let run = prefix.msiexec(&Msiexec::install(&package)?.property("DISABLED", "yes"))?;
     common::assert_refused_by_launch_condition(&run, &common::launch_message("DISABLED")?)?;
-    common::assert_not_installed(&prefix)
+    common::assert_not_installed(&prefix)?;
+    // The same command lines with valid values install.
+    prefix.install(&package, &[("ENABLELOGGING", "1"), ("DISABLED", "0")])?;
+    Ok(())
 }
 
 /// `DISABLED=1` on the msiexec command line (the kill switch at install time) lands as

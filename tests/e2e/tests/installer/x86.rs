@@ -11,7 +11,9 @@ use libtest_mimic::Completion;
 use crate::common::{self, SkippableResult, TestResult};
 
 /// Its launch condition refuses the 32-bit package on 64-bit Windows (LogonUI there never loads
-/// a 32-bit provider): 1603, and the machine is exactly as before.
+/// a 32-bit provider): 1603 in LaunchConditions, and the machine is exactly as before. (Of the x86
+/// package's conditions only `NOT VersionNT64` can fail in a 64-bit Windows 7 SP1 prefix run as
+/// an administrator on x64.)
 pub fn x86_package_is_refused_in_64bit_prefix() -> TestResult {
     let package = common::package(Release::Current, Arch::X86)?;
     let prefix = common::prefix64("x86-on-x64")?;
