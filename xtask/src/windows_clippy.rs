@@ -16,7 +16,7 @@ use crate::workspace::Workspace;
 /// Wine. The others (`xtask`, `sspr-e2e`, `sspr-policy-templates`, and the build-script helper
 /// `sspr-version-resource`) run on the build machine only, and the host
 /// `cargo clippy --workspace` in `.ci/run` lints them.
-pub const WINDOWS_PACKAGES: [&str; 13] = [
+pub const WINDOWS_PACKAGES: [&str; 14] = [
     "sspr-credential-provider",
     "sspr-reset-host",
     "sspr-diag",
@@ -26,6 +26,7 @@ pub const WINDOWS_PACKAGES: [&str; 13] = [
     "sspr-url-policy",
     "sspr-identity",
     "sspr-utc",
+    "sspr-host-command",
     "sspr-com-probe",
     "sspr-host-owner",
     "sspr-activation-bench",

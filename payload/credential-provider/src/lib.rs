@@ -16,7 +16,9 @@ pub mod field_layout;
 pub mod fields;
 pub mod filter_policy;
 pub mod guard;
-pub mod host_command;
+/// The host's command line lives in its own crate (`sspr-host-command`) so the fuzz target can
+/// use it: this crate is a `cdylib` only (with an `rlib` beside it cargo runs no LTO).
+pub use sspr_host_command as host_command;
 pub mod lifetime;
 pub mod logging;
 pub mod presentation;

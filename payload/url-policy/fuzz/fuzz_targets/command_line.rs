@@ -5,7 +5,7 @@
 //! written from Microsoft's "Parsing C++ command-line arguments" rules, apart from the quoting.
 
 use clap::Parser as _;
-use sspr_credential_provider::host_command::{command_line, HostRequest};
+use sspr_host_command::{command_line, HostRequest};
 use sspr_reset_host::args::Args;
 
 const PROGRAM: &str = r"C:\Program Files\SsprWindowsLogon\SsprResetHost.exe";
