@@ -16,11 +16,12 @@ use crate::msi_diff;
 use crate::progress;
 use crate::workspace::Workspace;
 
-/// The byte `--mutate` changes: the last digit of the provider's CLSID constant (the code, not
-/// the doc comment above it, which would not change the binary).
-pub const MUTATION_FILE: &str = "payload/credential-provider/src/lib.rs";
-pub const MUTATION_FROM: &str = "_4E33B3D7FD4F;";
-pub const MUTATION_TO: &str = "_4E33B3D7FD4E;";
+/// The byte `--mutate` changes: one letter of a log message the provider's DLL carries. Not the
+/// CLSID (since the identity crate holds it, the MSI's own check would refuse the mutated build
+/// for registering another class) and not a comment (which would not change the binary).
+pub const MUTATION_FILE: &str = "payload/credential-provider/src/com/host_launch.rs";
+pub const MUTATION_FROM: &str = "reset host started, process id";
+pub const MUTATION_TO: &str = "reset host started, process iD";
 
 /// Every file under `dir`, by path relative to it, with its SHA-256.
 pub fn tree_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
@@ -214,6 +215,15 @@ pub fn run(dist_args: &[OsString], mutate: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mutation_finds_its_text_once_in_the_committed_source() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = fs::read_to_string(root.join(MUTATION_FILE)).unwrap();
+        assert_eq!(text.matches(MUTATION_FROM).count(), 1, "{MUTATION_FILE}");
+        assert_eq!(MUTATION_FROM.len(), MUTATION_TO.len());
+        assert_ne!(MUTATION_FROM, MUTATION_TO);
+    }
 
     fn tree(items: &[(&str, &str)]) -> BTreeMap<String, String> {
         items
