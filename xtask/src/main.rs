@@ -110,6 +110,9 @@ struct MsiDiffArgs {
 
 #[derive(Debug, clap::Args)]
 struct FuzzArgs {
+    /// libFuzzer's seed, to repeat a run (default: a new one each run).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Inputs to try before stopping.
     #[arg(long, default_value_t = fuzz::SUITE_RUNS, value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
@@ -217,6 +220,7 @@ fn main() -> ExitCode {
             &fuzz::FuzzOptions {
                 runs: args.runs,
                 setup: !args.no_setup,
+                seed: args.seed,
             },
         )
         .map(drop),

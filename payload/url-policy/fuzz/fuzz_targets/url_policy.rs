@@ -122,10 +122,13 @@ fn no_parameter_leaves(url: &str) {
             for text in [side.to_owned(), once, twice] {
                 let text = text.trim_start_matches(|c: char| c <= ' ' || c == '+');
                 let after_scheme = match text.split_once(':') {
+                    // RFC 3986, section 3.1: a scheme is a letter, then letters, digits, `+-.`;
+                    // anything else before the `:` makes the value a relative reference.
                     Some((scheme, after))
-                        if scheme
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+                        if scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                            && scheme
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
                     {
                         after
                     }
