@@ -45,7 +45,7 @@ pub struct FuzzOptions {
     /// Install missing prerequisites (a C++ compiler for libFuzzer, cargo-fuzz).
     pub setup: bool,
     /// libFuzzer's `-seed`; `None` lets it choose (and the report names it).
-    pub seed: Option<u64>,
+    pub random_seed: Option<u64>,
 }
 
 /// Where everything is.
@@ -253,7 +253,7 @@ pub fn run(ws: &Workspace, options: &FuzzOptions) -> Result<FuzzReport> {
         || build_command(ws, &paths).run(),
     )?;
 
-    let command = run_command(ws, &paths, options.runs, options.seed);
+    let command = run_command(ws, &paths, options.runs, options.random_seed);
     progress::status("Fuzzing", &format!("{TARGET} for {} runs", options.runs));
     let started = Instant::now();
     let since = SystemTime::now();

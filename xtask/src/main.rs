@@ -110,9 +110,10 @@ struct MsiDiffArgs {
 
 #[derive(Debug, clap::Args)]
 struct FuzzArgs {
-    /// libFuzzer's seed, to repeat a run (default: a new one each run).
+    /// Where libFuzzer's random generator starts, to repeat a run (default: a new start each
+    /// run; the report prints it).
     #[arg(long)]
-    seed: Option<u64>,
+    random_seed: Option<u64>,
     /// Inputs to try before stopping.
     #[arg(long, default_value_t = fuzz::SUITE_RUNS, value_parser = clap::value_parser!(u64).range(1..))]
     runs: u64,
@@ -220,7 +221,7 @@ fn main() -> ExitCode {
             &fuzz::FuzzOptions {
                 runs: args.runs,
                 setup: !args.no_setup,
-                seed: args.seed,
+                random_seed: args.random_seed,
             },
         )
         .map(drop),

@@ -95,7 +95,7 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
         &fuzz::FuzzOptions {
             runs: fuzz::SUITE_RUNS,
             setup: allow_setup,
-            seed: Some(fuzz::SUITE_SEED),
+            random_seed: Some(fuzz::SUITE_SEED),
         },
     )?;
 
