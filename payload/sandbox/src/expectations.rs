@@ -418,4 +418,37 @@ mod tests {
             "UI restrictions 0x2 are not set"
         );
     }
+
+    /// A job that lets a child leave it either way undoes the one-process limit: breakaway on
+    /// request (`JOB_OBJECT_LIMIT_BREAKAWAY_OK`, 0x800) or silently for every child
+    /// (`JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK`, 0x1000).
+    fn breakaway_violations(limit_flags: u32) -> Vec<String> {
+        let (token, _) = sandboxed();
+        let job = JobFacts::new(true, limit_flags, 1, Some(JOB_UI_RESTRICTIONS));
+        check(&token, &job)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_job_without_breakaway_passes() {
+        assert_eq!(breakaway_violations(JOB_LIMIT_FLAGS), Vec::<String>::new());
+    }
+
+    #[test]
+    fn breakaway_on_request_is_refused() {
+        assert_eq!(
+            breakaway_violations(JOB_LIMIT_FLAGS | 0x800),
+            ["job: the job allows breakaway"]
+        );
+    }
+
+    #[test]
+    fn silent_breakaway_is_refused() {
+        assert_eq!(
+            breakaway_violations(JOB_LIMIT_FLAGS | 0x1000),
+            ["job: the job allows breakaway"]
+        );
+    }
 }
