@@ -77,11 +77,7 @@ fn osslsigncode(args: &[&str], input: &Path, out: &Path) -> Result<bool> {
         .arg("-out")
         .arg(out)
         .output()?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = printed(&output);
     if text.contains("No signature found") {
         return Ok(false);
     }
@@ -221,6 +217,15 @@ fn msi_difference(a: &Path, b: &Path, work: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// What osslsigncode printed, stdout then stderr: it reports on both.
+fn printed(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// Whether a signed file's signature digest differs from the digest of its content (both as
 /// `osslsigncode verify` reports them); `None` for a matching or an unsigned file.
 pub fn signature_digest_mismatch(path: &Path) -> Result<Option<String>> {
@@ -229,11 +234,7 @@ pub fn signature_digest_mismatch(path: &Path) -> Result<Option<String>> {
         .arg("-in")
         .arg(path)
         .output()?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = printed(&output);
     if text.contains("No signature found") {
         return Ok(None);
     }
