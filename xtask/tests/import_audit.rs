@@ -5,16 +5,11 @@
 //! msvcrt and kernel32 imports and the tests would depend on that startup code's version.
 //! The payload binaries themselves are audited by `cargo xtask dist`.
 
-// `cargo xtask` uses the whole module; these tests use part of it.
-#[allow(dead_code)]
-#[path = "../src/imports.rs"]
-mod imports;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use imports::{audit_file, read_exports, read_imports, Import, Win7Imports};
+use xtask::imports::{audit_file, read_exports, read_imports, Import, Win7Imports};
 
 #[derive(Clone, Copy, Debug)]
 enum Arch {
