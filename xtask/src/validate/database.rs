@@ -251,6 +251,17 @@ pub mod build {
         }
     }
 
+    /// The one finding a rule made; fails the test, listing them, when it made none or several.
+    pub fn only(found: Vec<crate::validate::Finding>) -> crate::validate::Finding {
+        match <[_; 1]>::try_from(found) {
+            Ok([finding]) => finding,
+            Err(found) => panic!(
+                "expected exactly one finding, got {}: {found:#?}",
+                found.len()
+            ),
+        }
+    }
+
     pub fn db(tables: Vec<(&str, Table)>) -> Database {
         Database {
             tables: tables.into_iter().map(|(n, t)| (n.to_owned(), t)).collect(),
