@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::arch::Arch;
 use crate::checksum;
-use crate::command::ToolCommand;
+use crate::command::{printed, ToolCommand};
 use crate::fsutil::{self, ScratchDir};
 use crate::imports;
 use crate::manifest::{ArchArtifacts, DistManifest, FileRecord, Toolchain};
@@ -537,14 +537,13 @@ fn compile_msi(command: &ToolCommand, output: &Path) -> Result<()> {
     if !result.status.success() || !stderr.trim().is_empty() {
         let _ = fs::remove_file(output);
         bail!(
-            "`{command}` {}; its output:\n{}{}",
+            "`{command}` {}; its output:\n{}",
             if result.status.success() {
                 "wrote to stderr, which this build treats as failure"
             } else {
                 "failed"
             },
-            String::from_utf8_lossy(&result.stdout),
-            stderr
+            printed(&result)
         );
     }
     msi_check::secure_public_properties(output)
