@@ -122,6 +122,11 @@ mod tests {
         ProductVersion::parse("1.2.3").unwrap()
     }
 
+    /// wixl's command line with short placeholder paths.
+    fn short_wixl(arch: Arch) -> ToolCommand {
+        wixl(Path::new("/w"), Path::new("/s"), arch, v(), Path::new("/o"))
+    }
+
     #[test]
     fn wixl_gets_arch_includes_and_defines() {
         let cmd = wixl(
@@ -157,15 +162,7 @@ mod tests {
 
     #[test]
     fn a_help_url_is_passed_only_when_given() {
-        let base = || {
-            wixl(
-                Path::new("/w"),
-                Path::new("/s"),
-                Arch::X64,
-                v(),
-                Path::new("/o"),
-            )
-        };
+        let base = || short_wixl(Arch::X64);
         assert_eq!(
             base().with_help_url(Backend::Wixl, None).arg_strings(),
             base().arg_strings()
@@ -181,13 +178,7 @@ mod tests {
 
     #[test]
     fn wixl_x86_passes_x86() {
-        let cmd = wixl(
-            Path::new("/w"),
-            Path::new("/s"),
-            Arch::X86,
-            v(),
-            Path::new("/o"),
-        );
+        let cmd = short_wixl(Arch::X86);
         assert_eq!(&cmd.arg_strings()[..2], ["-a", "x86"]);
         assert!(cmd.arg_strings().contains(&"Arch=x86".to_string()));
     }
