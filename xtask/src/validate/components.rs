@@ -458,7 +458,7 @@ fn ice105(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table};
+    use crate::validate::database::build::{db, only, table, COMPONENT, FILE, REGISTRY};
     use crate::validate::database::{Cell, Table};
 
     fn directories(with_profile_folder: bool) -> Table {
@@ -483,26 +483,6 @@ mod tests {
         }
         all
     }
-
-    const COMPONENT: [&str; 6] = [
-        "Component",
-        "ComponentId",
-        "Directory_",
-        "Attributes",
-        "Condition",
-        "KeyPath",
-    ];
-    const FILE: [&str; 8] = [
-        "File",
-        "Component_",
-        "FileName",
-        "FileSize",
-        "Version",
-        "Language",
-        "Attributes",
-        "Sequence",
-    ];
-    const REGISTRY: [&str; 6] = ["Registry", "Root", "Key", "Name", "Value", "Component_"];
 
     fn package(components: &[&[&str]], files: &[&[&str]], registry: &[&[&str]]) -> Database {
         let in_profile = components.iter().any(|c| c[2] == "UserDir");

@@ -137,7 +137,7 @@ fn ice06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table};
+    use crate::validate::database::build::{db, only, table, FILE};
 
     fn files(name: &str, version: &str) -> Database {
         db(vec![
@@ -177,16 +177,7 @@ mod tests {
             (
                 "File",
                 table(
-                    &[
-                        "File",
-                        "Component_",
-                        "FileName",
-                        "FileSize",
-                        "Version",
-                        "Language",
-                        "Attributes",
-                        "Sequence",
-                    ],
+                    &FILE,
                     1,
                     &[&["F", "C", name, "i:2", version, "1033", "i:512", "i:1"]],
                 ),

@@ -244,7 +244,7 @@ fn sspr06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table};
+    use crate::validate::database::build::{db, only, table, REGISTRY};
     use crate::validate::database::Cell;
 
     #[test]
@@ -322,7 +322,7 @@ mod tests {
             (
                 "Registry",
                 table(
-                    &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                    &REGISTRY,
                     1,
                     &[&["r", "i:2", "K", "Disabled", "#[DISABLED]", "C"]],
                 ),

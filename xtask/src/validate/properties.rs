@@ -454,7 +454,7 @@ fn ice99(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table};
+    use crate::validate::database::build::{db, only, table, REGISTRY};
     use crate::validate::database::Cell;
 
     #[test]
@@ -576,7 +576,7 @@ mod tests {
             (
                 "Registry",
                 table(
-                    &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                    &REGISTRY,
                     1,
                     &[
                         &["r1", "i:0", "CLSID\\X", "", "[#Dll]", "Com"],
@@ -605,7 +605,7 @@ mod tests {
         let db = db(vec![(
             "Registry",
             table(
-                &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                &REGISTRY,
                 1,
                 &[
                     &[
