@@ -32,14 +32,27 @@ pub fn defines(arch: Arch, version: ProductVersion) -> Vec<(String, String)> {
     ]
 }
 
+/// What either compiler builds one MSI from, and where it writes it.
+#[derive(Clone, Copy, Debug)]
+pub struct MsiBuild<'a> {
+    /// The sources (`wix/`).
+    pub wix_dir: &'a Path,
+    /// The payload under its shipped names; the sources' `File/@Source`s are relative to it.
+    pub stage_dir: &'a Path,
+    pub arch: Arch,
+    pub version: ProductVersion,
+    pub output: &'a Path,
+}
+
 /// `wixl`, run in the staging folder so `File/@Source` stays relative (wixl refuses absolute ones).
-pub fn wixl(
-    wix_dir: &Path,
-    stage_dir: &Path,
-    arch: Arch,
-    version: ProductVersion,
-    output: &Path,
-) -> ToolCommand {
+pub fn wixl(build: &MsiBuild) -> ToolCommand {
+    let MsiBuild {
+        wix_dir,
+        stage_dir,
+        arch,
+        version,
+        output,
+    } = *build;
     let mut command = ToolCommand::new("wixl")
         .arg("-a")
         .arg(arch.name())
@@ -58,15 +71,14 @@ pub fn wixl(
 /// `cargo wix` on a Windows host, with the binaries already built (`--no-build`). cargo-wix needs
 /// a package for its metadata: the provider's. Our variables go to candle (`-C`), the staging
 /// folder to light as its bind path (`-L -b -L <dir>`), so the same relative `Source`s resolve.
-pub fn cargo_wix(
-    cargo: &str,
-    workspace: &Path,
-    wix_dir: &Path,
-    stage_dir: &Path,
-    arch: Arch,
-    version: ProductVersion,
-    output: &Path,
-) -> ToolCommand {
+pub fn cargo_wix(cargo: &str, workspace: &Path, build: &MsiBuild) -> ToolCommand {
+    let MsiBuild {
+        wix_dir,
+        stage_dir,
+        arch,
+        version,
+        output,
+    } = *build;
     let mut command = ToolCommand::new(cargo)
         .args([
             "wix",
@@ -124,18 +136,24 @@ mod tests {
 
     /// wixl's command line with short placeholder paths.
     fn short_wixl(arch: Arch) -> ToolCommand {
-        wixl(Path::new("/w"), Path::new("/s"), arch, v(), Path::new("/o"))
+        wixl(&MsiBuild {
+            wix_dir: Path::new("/w"),
+            stage_dir: Path::new("/s"),
+            arch,
+            version: v(),
+            output: Path::new("/o"),
+        })
     }
 
     #[test]
     fn wixl_gets_arch_includes_and_defines() {
-        let cmd = wixl(
-            Path::new("/w/wix"),
-            Path::new("/w/stage"),
-            Arch::X64,
-            v(),
-            Path::new("/o/a.msi"),
-        );
+        let cmd = wixl(&MsiBuild {
+            wix_dir: Path::new("/w/wix"),
+            stage_dir: Path::new("/w/stage"),
+            arch: Arch::X64,
+            version: v(),
+            output: Path::new("/o/a.msi"),
+        });
         assert_eq!(cmd.program, "wixl");
         assert_eq!(
             cmd.arg_strings(),
@@ -188,11 +206,13 @@ mod tests {
         let cmd = cargo_wix(
             "cargo",
             Path::new("C:/src"),
-            Path::new("C:/src/wix"),
-            Path::new("C:/stage"),
-            Arch::X86,
-            v(),
-            Path::new("C:/out/x.msi"),
+            &MsiBuild {
+                wix_dir: Path::new("C:/src/wix"),
+                stage_dir: Path::new("C:/stage"),
+                arch: Arch::X86,
+                version: v(),
+                output: Path::new("C:/out/x.msi"),
+            },
         );
         let args = cmd.arg_strings();
         assert_eq!(

@@ -305,17 +305,17 @@ fn arch_package(
             .filter(|path| sign::is_signable(path))
             .collect()
     });
+    let wix_dir = ws.wix_dir();
+    let msi_build = wix::MsiBuild {
+        wix_dir: &wix_dir,
+        stage_dir,
+        arch,
+        version: options.version,
+        output: &msi.path,
+    };
     let compile = match options.backend {
-        Backend::Wixl => wix::wixl(&ws.wix_dir(), stage_dir, arch, options.version, &msi.path),
-        Backend::Wix => wix::cargo_wix(
-            &ws.cargo,
-            &ws.root,
-            &ws.wix_dir(),
-            stage_dir,
-            arch,
-            options.version,
-            &msi.path,
-        ),
+        Backend::Wixl => wix::wixl(&msi_build),
+        Backend::Wix => wix::cargo_wix(&ws.cargo, &ws.root, &msi_build),
     }
     .with_help_url(options.backend, options.help_url.as_deref());
     let entries = [
