@@ -46,39 +46,25 @@ pub struct MsiBuild<'a> {
 
 /// `wixl`, run in the staging folder so `File/@Source` stays relative (wixl refuses absolute ones).
 pub fn wixl(build: &MsiBuild) -> ToolCommand {
-    let MsiBuild {
-        wix_dir,
-        stage_dir,
-        arch,
-        version,
-        output,
-    } = *build;
     let mut command = ToolCommand::new("wixl")
         .arg("-a")
-        .arg(arch.name())
+        .arg(build.arch.name())
         .arg("-I")
-        .arg(wix_dir);
-    for (name, value) in defines(arch, version) {
+        .arg(build.wix_dir);
+    for (name, value) in defines(build.arch, build.version) {
         command = command.arg("-D").arg(format!("{name}={value}"));
     }
     command
         .arg("-o")
-        .arg(output)
-        .arg(wix_dir.join(PRODUCT_SOURCE))
-        .cwd(stage_dir)
+        .arg(build.output)
+        .arg(build.wix_dir.join(PRODUCT_SOURCE))
+        .cwd(build.stage_dir)
 }
 
 /// `cargo wix` on a Windows host, with the binaries already built (`--no-build`). cargo-wix needs
 /// a package for its metadata: the provider's. Our variables go to candle (`-C`), the staging
 /// folder to light as its bind path (`-L -b -L <dir>`), so the same relative `Source`s resolve.
 pub fn cargo_wix(cargo: &str, workspace: &Path, build: &MsiBuild) -> ToolCommand {
-    let MsiBuild {
-        wix_dir,
-        stage_dir,
-        arch,
-        version,
-        output,
-    } = *build;
     let mut command = ToolCommand::new(cargo)
         .args([
             "wix",
@@ -88,18 +74,18 @@ pub fn cargo_wix(cargo: &str, workspace: &Path, build: &MsiBuild) -> ToolCommand
             "sspr-credential-provider",
         ])
         .arg("--target")
-        .arg(arch.rust_target())
+        .arg(build.arch.rust_target())
         .arg("--install-version")
-        .arg(version.to_string())
+        .arg(build.version.to_string())
         .arg("--include")
-        .arg(wix_dir.join(PRODUCT_SOURCE))
+        .arg(build.wix_dir.join(PRODUCT_SOURCE))
         .arg("--compiler-arg")
-        .arg(format!("-I{}", wix_dir.display()))
+        .arg(format!("-I{}", build.wix_dir.display()))
         .arg("--compiler-arg")
         .arg("-arch")
         .arg("--compiler-arg")
-        .arg(arch.name());
-    for (name, value) in defines(arch, version) {
+        .arg(build.arch.name());
+    for (name, value) in defines(build.arch, build.version) {
         command = command
             .arg("--compiler-arg")
             .arg(format!("-d{name}={value}"));
@@ -108,9 +94,9 @@ pub fn cargo_wix(cargo: &str, workspace: &Path, build: &MsiBuild) -> ToolCommand
         .arg("--linker-arg")
         .arg("-b")
         .arg("--linker-arg")
-        .arg(stage_dir)
+        .arg(build.stage_dir)
         .arg("--output")
-        .arg(output)
+        .arg(build.output)
         .cwd(workspace)
 }
 
