@@ -137,21 +137,14 @@ fn ice06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table, FILE};
+    use crate::validate::database::build::{db, only, table, COMPONENT, FILE};
 
     fn files(name: &str, version: &str) -> Database {
         db(vec![
             (
                 "Component",
                 table(
-                    &[
-                        "Component",
-                        "ComponentId",
-                        "Directory_",
-                        "Attributes",
-                        "Condition",
-                        "KeyPath",
-                    ],
+                    &COMPONENT,
                     1,
                     &[&[
                         "C",

@@ -244,32 +244,19 @@ fn sspr06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, only, table, REGISTRY};
+    use crate::validate::database::build::{db, only, table, FILE, REGISTRY};
     use crate::validate::database::Cell;
 
     #[test]
     fn sspr01_pe_files_need_version_and_language() {
+        let dll = "SSPRCR~1.DLL|SsprCredentialProvider.dll";
         let files = table(
-            &[
-                "File",
-                "Component_",
-                "FileName",
-                "FileSize",
-                "Version",
-                "Language",
-            ],
+            &FILE,
             1,
             &[
-                &[
-                    "Dll",
-                    "C",
-                    "SSPRCR~1.DLL|SsprCredentialProvider.dll",
-                    "i:1",
-                    "0.1.0.0",
-                    "1033",
-                ],
-                &["Exe", "C", "SsprDiag.exe", "i:1", "", ""],
-                &["Txt", "C", "README.txt", "i:1", "", ""],
+                &["Dll", "C", dll, "i:1", "0.1.0.0", "1033", "i:512", "i:1"],
+                &["Exe", "C", "SsprDiag.exe", "i:1", "", "", "i:512", "i:2"],
+                &["Txt", "C", "README.txt", "i:1", "", "", "i:512", "i:3"],
             ],
         );
         let found = only(sspr01(&db(vec![("File", files)])));
