@@ -626,6 +626,40 @@ mod tests {
     }
 
     #[test]
+    fn signatures_are_verified_on_every_file_signed_for_the_arch() {
+        let mut opts = options(vec![Arch::X86]);
+        opts.graft = Some("/release/graft".into());
+        let plan = plan(&ws(), &opts);
+        let signed: Vec<String> = plan
+            .steps()
+            .iter()
+            .filter_map(|s| match s {
+                Step::Sign { files, .. } => Some(names(files)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            signed,
+            [
+                "SsprCredentialProvider.dll, SsprResetHost.exe, SsprDiag.exe",
+                "SsprWindowsLogon.PROD.msi"
+            ]
+        );
+        let steps = plan.steps();
+        let Some(Step::VerifySignatures { files, .. }) = steps
+            .iter()
+            .find(|s| matches!(s, Step::VerifySignatures { .. }))
+        else {
+            panic!("no verify step");
+        };
+        assert_eq!(
+            names(files),
+            "SsprCredentialProvider.dll, SsprResetHost.exe, SsprDiag.exe, SsprWindowsLogon.PROD.msi"
+        );
+        assert_eq!(files.last(), Some(&plan.arches[0].package.msi.path));
+    }
+
+    #[test]
     fn plan_publishes_the_fixed_names() {
         let plan = plan(&ws(), &options(Arch::ALL.to_vec()));
         let published: Vec<String> = published_files(&plan).collect();
