@@ -1,5 +1,5 @@
 //! What each payload binary is built from: the crate graph cargo resolves for one build of it
-//! (`cargo tree -e normal --target <triple>` over the packages of one cargo invocation, so
+//! (`cargo tree -e normal,build --target <triple>` over the packages of one cargo invocation, so
 //! features are unified exactly as the build unifies them), joined with `cargo metadata` for
 //! licence, source and repository, and with `Cargo.lock` for each registry crate's checksum.
 
@@ -86,12 +86,14 @@ impl Tree {
     }
 }
 
-/// `cargo tree` of the normal (non-build, non-dev) dependencies of `packages` for `target`, one
+/// `cargo tree` of the normal and build (non-dev) dependencies of `packages` for `target`: a
+/// build dependency's code runs in the build and can shape the binary (the version resource
+/// `sspr-version-resource` compiles into each one), and cargo-auditable embeds it too. One
 /// line per crate with its depth in front, every crate's children listed the first time it
 /// appears (later appearances end in ` (*)`).
 pub fn cargo_tree(cargo: &str, root: &Path, target: &str, packages: &[&str]) -> ToolCommand {
     let mut command = ToolCommand::new(cargo).args([
-        "tree", "--locked", "--edges", "normal", "--target", target, "--prefix", "depth",
+        "tree", "--locked", "--edges", "normal,build", "--target", target, "--prefix", "depth",
         "--format", "{p}",
     ]);
     for package in packages {
