@@ -110,6 +110,7 @@ fn trials() -> Vec<Trial> {
         trial!(reset_window_com::the_window_s_com_objects_answer_as_the_lock_down_says),
         trial!(reset_window_com::a_window_from_another_thread_closes_the_reset_window),
         trial!(reset_window::the_window_closes_when_idle),
+        trial!(reset_window::input_resets_the_idle_time),
         trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),
         trial!(reset_window::the_window_closes_when_its_owner_is_destroyed),
         trial!(install::probe_creates_provider_through_com_from_install_path),
