@@ -43,17 +43,28 @@ fn read_sandbox() -> SandboxReport {
     )
 }
 
-/// The policy as the window's gate.
-struct PolicyGate<'a>(&'a Policy);
+/// The policy as the window's gate: the host's own, and the one `sspr-window-probe` runs the
+/// window with in the Wine tests. Each line goes to `log` (the host: [`log`], its standard
+/// output).
+pub struct PolicyGate<'a> {
+    policy: &'a Policy,
+    log: &'a dyn Fn(&str),
+}
+
+impl<'a> PolicyGate<'a> {
+    pub fn new(policy: &'a Policy, log: &'a dyn Fn(&str)) -> Self {
+        Self { policy, log }
+    }
+}
 
 impl Gate for PolicyGate<'_> {
     // The window logs each decision with the URL (query and fragment dropped); this adds why a
     // URL was refused.
     fn allow_navigation(&self, url: &str) -> bool {
-        match self.0.check(url) {
+        match self.policy.check(url) {
             Verdict::Allow { .. } => true,
             Verdict::Deny(deny) => {
-                log(&format!("policy: {} ({})", deny, deny.kind.name()));
+                (self.log)(&format!("policy: {} ({})", deny, deny.kind.name()));
                 false
             }
         }
@@ -62,11 +73,11 @@ impl Gate for PolicyGate<'_> {
     // Scripts, styles and images may also come from the CDN hosts; a refusal here is the
     // security manager's, which logs what it refused.
     fn allow_subresource(&self, url: &str) -> bool {
-        self.0.check_subresource(url).is_allowed()
+        self.policy.check_subresource(url).is_allowed()
     }
 
     fn log(&self, line: &str) {
-        log(line);
+        (self.log)(line);
     }
 }
 
@@ -144,7 +155,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         idle_timeout: Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
         title: TITLE.to_owned(),
     };
-    match window::run(&options, &PolicyGate(&plan.policy.policy)) {
+    match window::run(&options, &PolicyGate::new(&plan.policy.policy, &log)) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
             ExitCode::from(HostExit::BrowserFailed)

@@ -108,6 +108,7 @@ fn trials() -> Vec<Trial> {
         trial!(url_corpus::the_installed_host_gives_every_corpus_url_its_verdict),
         trial!(reset_window::blocked_keys_and_dialogs_are_refused),
         trial!(reset_window_com::the_window_s_com_objects_answer_as_the_lock_down_says),
+        trial!(reset_window_com::the_host_s_gate_refuses_other_hosts_new_windows_downloads_and_the_context_menu),
         trial!(reset_window_com::a_window_from_another_thread_closes_the_reset_window),
         trial!(reset_window::the_window_closes_when_idle),
         trial!(reset_window::input_resets_the_idle_time),
