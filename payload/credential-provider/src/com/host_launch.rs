@@ -7,9 +7,8 @@
 //! start: there is no unsandboxed fallback. Nor does it start from a folder anyone but SYSTEM and
 //! Administrators can write (LogonUI would be running code a user planted). One host at a time:
 //! the job of the previous one is closed (killing it) when the next starts, and the last one
-//! dies with LogonUI. What the log says about the token and job is read back from them.
-
-use std::sync::Mutex;
+//! dies with LogonUI (`crate::host_slot`). What the log says about the token and job is read
+//! back from them.
 
 use sspr_sandbox::windows::{
     current_token_facts, path_writers, start_sandboxed_owned_by, Sandboxed,
@@ -20,11 +19,12 @@ use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL};
 use super::log_sinks::open_host_output;
 use super::system::own_module_path;
 use crate::host_command::{command_line, host_path, HostRequest};
+use crate::host_slot::HostSlot;
 use crate::logging::Logger;
 
 /// The running host's job: closed (killing the host) when the next host starts; the last one
 /// closes with LogonUI's process.
-static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+static RUNNING: HostSlot<Running> = HostSlot::new();
 
 /// A started host held for its job handle.
 struct Running(#[allow(dead_code)] Sandboxed);
@@ -32,13 +32,6 @@ struct Running(#[allow(dead_code)] Sandboxed);
 // SAFETY: Sandboxed holds kernel handles and a process id; kernel handles may be used and closed
 // from any thread of the process.
 unsafe impl Send for Running {}
-
-fn replace_running(next: Option<Running>) {
-    let mut slot = RUNNING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *slot = next;
-}
 
 /// Starts the host and returns at once with its process id; the host's lifetime is its job's.
 pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
@@ -58,7 +51,7 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     log.info(|| format!("starting the reset host: {line}"));
 
     // The previous host (if any) goes first: one reset window at a time.
-    replace_running(None);
+    RUNNING.end_previous();
 
     // With logging on, the host's output goes to its own log file; otherwise it has none.
     let output = if log.is_enabled() {
@@ -84,7 +77,7 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
                     describe_job(&started.job.facts().map_err(|e| e.to_string()))
                 )
             });
-            replace_running(Some(Running(started)));
+            RUNNING.hold(Running(started));
             Ok(id)
         }
         Err(error) => {
