@@ -13,6 +13,7 @@ mod log;
 mod properties;
 mod provider;
 mod repair;
+mod reset_faults;
 mod reset_host;
 mod reset_window;
 mod reset_window_com;
@@ -101,6 +102,7 @@ fn trials() -> Vec<Trial> {
         trial!(reset_host::self_test_prints_token_job_policy_and_url_as_json),
         trial!(reset_host::check_url_allows_the_portal_and_denies_the_tricky_cases),
         trial!(reset_host::the_host_refuses_to_run_with_a_full_token),
+        trial!(reset_faults::a_failed_launch_step_starts_nothing_and_answers_an_error),
         trial!(sandbox_paths::a_log_file_with_two_links_is_not_written),
         trial!(sandbox_paths::a_user_writable_host_folder_is_refused),
         trial!(sandbox_paths::an_install_folder_outside_program_files_is_refused),
