@@ -151,11 +151,10 @@ mod windows {
                 )
             }
         };
+        // The host's own standard handles, inherited (`cmd /c exit` writes nothing): opening
+        // NUL could be refused in the sandbox, which would read as a refused process.
         let started = std::process::Command::new(&program)
             .args(["/c", "exit", "7"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
             .spawn()
             .map_err(|error| error.raw_os_error())
             .map(|mut child| child.wait().ok().and_then(|status| status.code()));
