@@ -4,8 +4,9 @@
 //!
 //! The real host refuses to run outside its sandbox, which Wine cannot prove (see
 //! `reset_host.rs`), so these tests drive the same window code through `sspr-window-probe`, a
-//! test program around `sspr_reset_host::window::run`, started by `sspr-host-owner`, which plays
-//! LogonUI's part: it creates the owner window and passes it as `--parent-window`.
+//! test program around `sspr_reset_host::window::run` with the host's own gate and the policy
+//! planned from the prefix's settings, started by `sspr-host-owner`, which plays LogonUI's
+//! part: it creates the owner window and passes it as `--parent-window`.
 //!
 //! Wine deviations: Wine has no display here, so the prefix uses its null display driver
 //! (`HKCU\Software\Wine\Drivers\Graphics=null`); without a Gecko engine no page renders (the
