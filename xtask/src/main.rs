@@ -1,49 +1,19 @@
 //! `cargo xtask`: the project's build tasks. This file only parses the command line and
 //! dispatches; each verb lives in its own module.
 
-mod arch;
-mod archive;
-mod bench;
-mod checksum;
-mod command;
-mod deny;
-mod dist;
-mod fsutil;
-mod fuzz;
-mod identity;
-mod imports;
-mod manifest;
-mod msi_check;
-mod msi_diff;
-mod msi_fixup;
-mod payload;
-mod policy_definitions;
-mod progress;
-mod repro;
-mod sbom;
-mod setup;
-mod sign;
-mod signed_compare;
-mod test_keys;
-mod test_suite;
-mod test_tally;
-mod validate;
-mod verify_release;
-mod verify_repro;
-mod version;
-mod windows_clippy;
-mod wix;
-mod workspace;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::arch::ArchChoice;
-use crate::version::ProductVersion;
-use crate::wix::Backend;
-use crate::workspace::Workspace;
+use xtask::arch::ArchChoice;
+use xtask::version::ProductVersion;
+use xtask::wix::Backend;
+use xtask::workspace::Workspace;
+use xtask::{
+    bench, deny, dist, fuzz, msi_diff, sign, test_suite, validate, verify_release, verify_repro,
+    windows_clippy,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "SsprWindowsLogon build tasks")]

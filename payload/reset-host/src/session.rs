@@ -43,21 +43,21 @@ fn read_sandbox() -> SandboxReport {
     )
 }
 
-/// The policy as the window's gate: the host's own, and the one `sspr-window-probe` runs the
-/// window with in the Wine tests. Each line goes to `log` (the host: [`log`], its standard
-/// output).
-pub struct PolicyGate<'a> {
-    policy: &'a Policy,
-    log: &'a dyn Fn(&str),
+/// The policy as the window's gate (which the window owns while it is open): the host's own,
+/// and the one `sspr-window-probe` runs the window with in the Wine tests. Each line goes to
+/// `log` (the host: [`log`], its standard output).
+pub struct PolicyGate {
+    policy: Policy,
+    log: fn(&str),
 }
 
-impl<'a> PolicyGate<'a> {
-    pub fn new(policy: &'a Policy, log: &'a dyn Fn(&str)) -> Self {
+impl PolicyGate {
+    pub fn new(policy: Policy, log: fn(&str)) -> Self {
         Self { policy, log }
     }
 }
 
-impl Gate for PolicyGate<'_> {
+impl Gate for PolicyGate {
     // The window logs each decision with the URL (query and fragment dropped); this adds why a
     // URL was refused.
     fn allow_navigation(&self, url: &str) -> bool {
@@ -155,7 +155,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         idle_timeout: Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
         title: TITLE.to_owned(),
     };
-    match window::run(&options, &PolicyGate::new(&plan.policy.policy, &log)) {
+    match window::run(&options, PolicyGate::new(plan.policy.policy.clone(), log)) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
             ExitCode::from(HostExit::BrowserFailed)

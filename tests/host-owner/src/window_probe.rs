@@ -87,9 +87,9 @@ mod probe {
 
     /// The host's gate, with each navigation question printed: what the window asked and what
     /// the policy answered.
-    struct PrintingGate<'a>(PolicyGate<'a>);
+    struct PrintingGate(PolicyGate);
 
-    impl Gate for PrintingGate<'_> {
+    impl Gate for PrintingGate {
         fn allow_navigation(&self, url: &str) -> bool {
             let allow = self.0.allow_navigation(url);
             println!("gate={url} allow={}", u8::from(allow));
@@ -197,9 +197,9 @@ mod probe {
             println!("log=AllowedHosts entry `{entry}` ignored: {reason}");
         }
         println!("allowed_hosts={}", plan.policy.policy.hosts().join(" "));
-        let gate = PrintingGate(PolicyGate::new(&plan.policy.policy, &print_log));
+        let gate = PrintingGate(PolicyGate::new(plan.policy.policy.clone(), print_log));
         if args.exercise {
-            return match window::exercise(&gate) {
+            return match window::exercise(gate) {
                 Ok(answers) => {
                     for (name, value) in answers {
                         println!("com.{name}={value}");
@@ -229,7 +229,7 @@ mod probe {
             // SAFETY: as for the message box.
             unsafe { SetTimer(None, 0, ms, Some(start_foreign_window)) };
         }
-        match window::run(&options, &gate) {
+        match window::run(&options, gate) {
             Ok(reason) => {
                 println!("reason={reason}");
                 match reason {
