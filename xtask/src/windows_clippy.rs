@@ -16,11 +16,12 @@ use crate::workspace::Workspace;
 /// Wine. The others (`xtask`, `sspr-e2e`, `sspr-policy-templates`, and the build-script helper
 /// `sspr-version-resource`) run on the build machine only, and the host
 /// `cargo clippy --workspace` in `.ci/run` lints them.
-pub const WINDOWS_PACKAGES: [&str; 14] = [
+pub const WINDOWS_PACKAGES: [&str; 15] = [
     "sspr-credential-provider",
     "sspr-reset-host",
     "sspr-diag",
     "sspr-settings",
+    "sspr-registry",
     "sspr-sandbox",
     "sspr-panic-guard",
     "sspr-url-policy",
