@@ -3,7 +3,8 @@
 //! Pure logic builds and tests on any platform: which scenarios we take part in ([`scenario`]),
 //! what we show ([`presentation`], [`fields`], [`field_layout`]), when the filter hides the inbox
 //! password provider ([`filter_policy`], [`wrapper_health`]), whom the reset is for
-//! ([`user_name`]), how the reset host is started ([`host_command`]), logging ([`logging`]),
+//! ([`user_name`]), how the reset host is started ([`host_command`]) and held one at a time
+//! ([`host_slot`]), logging ([`logging`]),
 //! object accounting ([`lifetime`]) and the panic guard ([`guard`]). The COM glue in `com` is
 //! Windows-only and stays thin.
 
@@ -15,6 +16,7 @@ pub mod guard;
 /// The host's command line lives in its own crate (`sspr-host-command`) so the fuzz target can
 /// use it: this crate is a `cdylib` only (with an `rlib` beside it cargo runs no LTO).
 pub use sspr_host_command as host_command;
+pub mod host_slot;
 pub mod lifetime;
 pub mod logging;
 pub mod presentation;

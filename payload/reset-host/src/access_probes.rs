@@ -1,6 +1,7 @@
 //! `--self-test`'s proof of the sandbox: the host tries each access it must not have (open
 //! HKLM\SAM and HKLM\SECURITY, read another user's profile, write outside a temporary folder,
-//! authenticate on the network with the computer's account, open LogonUI or winlogon) and
+//! authenticate on the network with the computer's account, open LogonUI or winlogon, start a
+//! child process: `cmd.exe`, which the job's one-active-process limit must refuse) and
 //! reports, per access, `denied`, `granted` or `untestable` with what it tried. Any `granted`
 //! makes the self-test fail (exit 4). The probes run on Windows; the verdict is pure.
 
@@ -22,7 +23,7 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Probe {
     /// A stable name: `hklm-sam`, `hklm-security`, `other-profile`, `write-outside-temp`,
-    /// `network-machine-account`, `open-logonui`, `open-winlogon`.
+    /// `network-machine-account`, `open-logonui`, `open-winlogon`, `start-child-process`.
     pub access: &'static str,
     pub outcome: Outcome,
     /// What was tried and what Windows answered.
@@ -58,6 +59,48 @@ pub fn is_machine_account(credential_user: &str, computer: &str) -> bool {
     !computer.is_empty() && account.eq_ignore_ascii_case(&format!("{computer}$"))
 }
 
+/// `ERROR_NOT_ENOUGH_QUOTA`: what `CreateProcess` answers inside a job whose active-process
+/// limit is reached (the host's job allows one process: the host).
+const ERROR_NOT_ENOUGH_QUOTA: i32 = 1816;
+/// `ERROR_ACCESS_DENIED`.
+const ERROR_ACCESS_DENIED_CODE: i32 = 5;
+
+/// The verdict on starting `program` as a child: `started` is the child's exit code when it
+/// ran, else the OS error `CreateProcess` gave.
+pub fn child_process_outcome(program: &str, started: Result<Option<i32>, Option<i32>>) -> Probe {
+    const ACCESS: &str = "start-child-process";
+    match started {
+        Ok(code) => Probe::new(
+            ACCESS,
+            Outcome::Granted,
+            format!(
+                "started {program} (exit code {})",
+                code.map_or("unknown".to_owned(), |c| c.to_string())
+            ),
+        ),
+        Err(Some(ERROR_NOT_ENOUGH_QUOTA)) => Probe::new(
+            ACCESS,
+            Outcome::Denied,
+            format!(
+                "starting {program} refused: ERROR_NOT_ENOUGH_QUOTA (the job's one-process limit)"
+            ),
+        ),
+        Err(Some(ERROR_ACCESS_DENIED_CODE)) => Probe::new(
+            ACCESS,
+            Outcome::Denied,
+            format!("starting {program} refused: access denied"),
+        ),
+        Err(error) => Probe::new(
+            ACCESS,
+            Outcome::Untestable,
+            format!(
+                "starting {program} failed: error {}",
+                error.map_or("unknown".to_owned(), |e| e.to_string())
+            ),
+        ),
+    }
+}
+
 #[cfg(windows)]
 pub use self::windows::run_all;
 
@@ -65,7 +108,7 @@ pub use self::windows::run_all;
 mod windows {
     use std::ffi::c_void;
 
-    use sspr_sandbox::windows::load_system_library;
+    use sspr_sandbox::windows::{load_system_library, system_folder};
     use windows::Win32::Foundation::{CloseHandle, ERROR_ACCESS_DENIED, ERROR_SUCCESS};
     use windows::Win32::System::Diagnostics::ToolHelp::{
         CreateToolhelp32Snapshot, Process32FirstW, Process32NextW, PROCESSENTRY32W,
@@ -79,7 +122,7 @@ mod windows {
     use windows::Win32::System::Threading::{OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION};
     use windows_core::{s, HSTRING, PWSTR};
 
-    use super::{is_machine_account, Outcome, Probe};
+    use super::{child_process_outcome, is_machine_account, Outcome, Probe};
 
     /// Every probe, in a fixed order.
     pub fn run_all() -> Vec<Probe> {
@@ -91,7 +134,31 @@ mod windows {
             network_machine_account(),
             open_process("open-logonui", "LogonUI.exe"),
             open_process("open-winlogon", "winlogon.exe"),
+            start_child_process(),
         ]
+    }
+
+    /// Tries to start `cmd.exe /c exit 7` from the system folder: inside the host's job (one
+    /// active process) `CreateProcess` must fail.
+    fn start_child_process() -> Probe {
+        let program = match system_folder() {
+            Ok(folder) => format!("{folder}\\cmd.exe"),
+            Err(error) => {
+                return Probe::new(
+                    "start-child-process",
+                    Outcome::Untestable,
+                    format!("no system folder: {error}"),
+                )
+            }
+        };
+        // The host's own standard handles, inherited (`cmd /c exit` writes nothing): opening
+        // NUL could be refused in the sandbox, which would read as a refused process.
+        let started = std::process::Command::new(&program)
+            .args(["/c", "exit", "7"])
+            .spawn()
+            .map_err(|error| error.raw_os_error())
+            .map(|mut child| child.wait().ok().and_then(|status| status.code()));
+        child_process_outcome(&program, started)
     }
 
     fn registry_key(access: &'static str, path: &str) -> Probe {
@@ -467,6 +534,35 @@ mod tests {
         let json = serde_json::to_value(&probes[1]).unwrap();
         assert_eq!(json["outcome"], "untestable");
         assert_eq!(json["access"], "open-winlogon");
+    }
+
+    #[test]
+    fn a_child_process_is_a_leak_and_the_job_s_refusal_is_the_proof() {
+        let cmd = r"C:\Windows\system32\cmd.exe";
+        let started = child_process_outcome(cmd, Ok(Some(7)));
+        assert_eq!(started.outcome, Outcome::Granted);
+        assert_eq!(
+            granted(&[started]),
+            [
+                r"access start-child-process: granted (started C:\Windows\system32\cmd.exe (exit code 7))"
+            ]
+        );
+        let quota = child_process_outcome(cmd, Err(Some(1816)));
+        assert_eq!(quota.outcome, Outcome::Denied);
+        assert_eq!(
+            quota.detail,
+            r"starting C:\Windows\system32\cmd.exe refused: ERROR_NOT_ENOUGH_QUOTA (the job's one-process limit)"
+        );
+        assert_eq!(
+            child_process_outcome(cmd, Err(Some(5))).outcome,
+            Outcome::Denied
+        );
+        let missing = child_process_outcome(cmd, Err(Some(2)));
+        assert_eq!(missing.outcome, Outcome::Untestable);
+        assert_eq!(
+            missing.detail,
+            r"starting C:\Windows\system32\cmd.exe failed: error 2"
+        );
     }
 
     #[test]

@@ -43,17 +43,28 @@ fn read_sandbox() -> SandboxReport {
     )
 }
 
-/// The policy as the window's gate (which the window owns while it is open).
-struct PolicyGate(Policy);
+/// The policy as the window's gate (which the window owns while it is open): the host's own,
+/// and the one `sspr-window-probe` runs the window with in the Wine tests. Each line goes to
+/// `log` (the host: [`log`], its standard output).
+pub struct PolicyGate {
+    policy: Policy,
+    log: fn(&str),
+}
+
+impl PolicyGate {
+    pub fn new(policy: Policy, log: fn(&str)) -> Self {
+        Self { policy, log }
+    }
+}
 
 impl Gate for PolicyGate {
     // The window logs each decision with the URL (query and fragment dropped); this adds why a
     // URL was refused.
     fn allow_navigation(&self, url: &str) -> bool {
-        match self.0.check(url) {
+        match self.policy.check(url) {
             Verdict::Allow { .. } => true,
             Verdict::Deny(deny) => {
-                log(&format!("policy: {} ({})", deny, deny.kind.name()));
+                (self.log)(&format!("policy: {} ({})", deny, deny.kind.name()));
                 false
             }
         }
@@ -62,11 +73,11 @@ impl Gate for PolicyGate {
     // Scripts, styles and images may also come from the CDN hosts; a refusal here is the
     // security manager's, which logs what it refused.
     fn allow_subresource(&self, url: &str) -> bool {
-        self.0.check_subresource(url).is_allowed()
+        self.policy.check_subresource(url).is_allowed()
     }
 
     fn log(&self, line: &str) {
-        log(line);
+        (self.log)(line);
     }
 }
 
@@ -144,7 +155,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         idle_timeout: Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
         title: TITLE.to_owned(),
     };
-    match window::run(&options, PolicyGate(plan.policy.policy.clone())) {
+    match window::run(&options, PolicyGate::new(plan.policy.policy.clone(), log)) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
             ExitCode::from(HostExit::BrowserFailed)

@@ -4,6 +4,8 @@ use std::process::{Child, Command};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use clap::Parser as _;
+
 use windows::Win32::Foundation::{HWND, LPARAM, LRESULT, WPARAM};
 use windows::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows::Win32::UI::Input::KeyboardAndMouse::VK_ESCAPE;
@@ -15,82 +17,23 @@ use windows::Win32::UI::WindowsAndMessaging::{
 };
 use windows_core::{w, PCWSTR};
 
+use crate::owner_args::{Action, Options};
+
 /// The reset host's window class (`payload/reset-host/src/window/frame.rs`).
 const HOST_CLASS: PCWSTR = w!("SsprResetHostWindow");
 const OWNER_CLASS: PCWSTR = w!("SsprHostOwnerTestWindow");
 const POLL: Duration = Duration::from_millis(10);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Action {
-    DestroyOwner,
-    Escape,
-    Close,
-}
-
-impl Action {
-    fn name(self) -> &'static str {
-        match self {
-            Self::DestroyOwner => "destroy-owner",
-            Self::Escape => "escape",
-            Self::Close => "close",
-        }
-    }
-}
-
-struct Options {
-    host: String,
-    action: Option<(Action, Duration)>,
-    /// Virtual-key codes posted as `WM_KEYDOWN` to the host's window just before the action.
-    keys: Vec<u16>,
-    timeout: Duration,
-    host_args: Vec<String>,
-}
-
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let host = args
-        .next()
-        .ok_or("usage: sspr-host-owner <host.exe> [options] [-- args]")?;
-    let mut options = Options {
-        host,
-        action: None,
-        keys: Vec::new(),
-        timeout: Duration::from_millis(30_000),
-        host_args: Vec::new(),
-    };
-    while let Some(arg) = args.next() {
-        let mut millis = |name: &str| -> Result<Duration, String> {
-            let value = args.next().ok_or(format!("{name} needs a number of ms"))?;
-            let ms = value
-                .parse::<u64>()
-                .map_err(|_| format!("{name}: `{value}` is not a number of ms"))?;
-            Ok(Duration::from_millis(ms))
-        };
-        match arg.as_str() {
-            "--destroy-after-ms" => options.action = Some((Action::DestroyOwner, millis(&arg)?)),
-            "--escape-after-ms" => options.action = Some((Action::Escape, millis(&arg)?)),
-            "--close-after-ms" => options.action = Some((Action::Close, millis(&arg)?)),
-            "--timeout-ms" => options.timeout = millis(&arg)?,
-            "--post-keys" => {
-                let list = args
-                    .next()
-                    .ok_or("--post-keys needs a list like 0x7B,0x70")?;
-                options.keys = list.split(',').map(parse_key).collect::<Result<_, _>>()?;
-            }
-            "--" => {
-                options.host_args.extend(args.by_ref());
-            }
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    Ok(options)
-}
-
 /// The whole test; the exit code is 0 when it ran to the end (whatever the host did), 1 if not.
 pub fn run() -> i32 {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(error) => {
+    let options = match Options::try_parse().map(Options::validate) {
+        Ok(Ok(options)) => options,
+        Ok(Err(error)) => {
             println!("error={error}");
+            return 1;
+        }
+        Err(error) => {
+            println!("error={}", error.render().to_string().trim_end());
             return 1;
         }
     };
@@ -114,7 +57,7 @@ pub fn run() -> i32 {
         }
     };
     let started = Instant::now();
-    let deadline = started + options.timeout;
+    let deadline = started + options.timeout();
     let host_window = wait_for_host_window(&mut host, deadline);
     println!("host_window={}", u8::from(host_window.is_some()));
     if let Some(window) = host_window {
@@ -128,18 +71,20 @@ pub fn run() -> i32 {
         println!("host_window_visible={}", u8::from(visible));
     }
     let mut clock = started;
-    match (options.action, host_window) {
+    match (options.keys_after(), host_window) {
+        (Some(after), Some(window)) => {
+            let posted = wait(&mut host, after);
+            post_keys(window, &options.post_keys);
+            println!("keys_posted_after_ms={}", posted.elapsed().as_millis());
+        }
+        (Some(_), None) => println!("keys_failed=no host window"),
+        (None, _) => {}
+    }
+    match (options.action(), host_window) {
         (Some((action, after)), Some(window)) => {
-            let due = Instant::now() + after;
-            while Instant::now() < due && !exited(&mut host) {
-                pump_messages();
-                sleep(POLL);
-            }
-            for key in &options.keys {
-                println!(
-                    "posted_key=0x{key:02X} ok={}",
-                    u8::from(post_key(window, *key))
-                );
+            wait(&mut host, after);
+            if options.keys_after().is_none() {
+                post_keys(window, &options.post_keys);
             }
             if act(action, owner, window) {
                 println!("action={}", action.name());
@@ -164,14 +109,6 @@ pub fn run() -> i32 {
     0
 }
 
-fn parse_key(text: &str) -> Result<u16, String> {
-    let parsed = match text.strip_prefix("0x") {
-        Some(hex) => u16::from_str_radix(hex, 16),
-        None => text.parse(),
-    };
-    parsed.map_err(|_| format!("`{text}` is not a virtual-key code"))
-}
-
 /// Posts one key press; the host reads modifiers from its own keyboard state, so only plain
 /// keys can be sent this way.
 fn post_key(window: HWND, key: u16) -> bool {
@@ -185,6 +122,27 @@ fn post_key(window: HWND, key: u16) -> bool {
         )
     }
     .is_ok()
+}
+
+/// Waits `after` from now, pumping our messages, or until the host is gone; returns when it
+/// started waiting.
+fn wait(host: &mut Child, after: Duration) -> Instant {
+    let from = Instant::now();
+    let due = from + after;
+    while Instant::now() < due && !exited(host) {
+        pump_messages();
+        sleep(POLL);
+    }
+    from
+}
+
+fn post_keys(window: HWND, keys: &[u16]) {
+    for key in keys {
+        println!(
+            "posted_key=0x{key:02X} ok={}",
+            u8::from(post_key(window, *key))
+        );
+    }
 }
 
 fn act(action: Action, owner: HWND, window: HWND) -> bool {

@@ -1,25 +1,58 @@
 //! sspr-window-probe: the reset host's window (`sspr_reset_host::window`) without the rest of the
-//! host, so Wine tests can drive `window::run` outside the sandbox the real host insists on. Its
-//! gate allows `https://` URLs only (a stand-in for the host's URL policy) and prints every
-//! question and log line.
+//! host, so Wine tests can drive `window::run` outside the sandbox the real host insists on. It
+//! plans as the host does (`sspr_reset_host::plan` from the installed settings in the registry)
+//! and runs the window with the host's own gate (`sspr_reset_host::session::PolicyGate`), so the
+//! URL policy, new-window, download and context-menu handling under test are the host's; it
+//! prints every question the gate answers and every log line.
 //!
 //! ```text
-//! sspr-window-probe [--parent-window=HWND] [--idle-ms=N] [--url=URL] [--messagebox-after-ms=N]
-//!                   [--foreign-window-after-ms=N]
+//! sspr-window-probe [--parent-window=HWND] [--idle-ms=N] [--portal-url=URL]
+//!                   [--messagebox-after-ms=N] [--foreign-window-after-ms=N]
 //! sspr-window-probe --exercise
 //! ```
+//! `--idle-ms` overrides the installed `IdleTimeoutSeconds`; `--portal-url` the installed
+//! `PortalUrl`, as the host's own option does.
 //! `--messagebox-after-ms N` calls `MessageBoxW` on the window's thread N ms into the run, as a
 //! page's dialog would: the window's dialog guard must refuse it at once.
 //! `--foreign-window-after-ms N` creates a top-level window of class `SsprForeignTestWindow` on
 //! a thread of its own N ms into the run, as a download or print dialog raised off the window's
 //! thread would be: the process-wide window hook must close the reset window.
 //! `--exercise` runs no window: it calls the window's COM objects as MSHTML would
-//! (`sspr_reset_host::window::exercise`) and prints `com.<name>=<answer>` lines, exit 0.
+//! (`sspr_reset_host::window::exercise`) with the same gate and prints `com.<name>=<answer>`
+//! lines, exit 0.
 //!
 //! Output, one `key=value` per line: `gate=<url> allow=<0|1>`, `log=<line>`,
 //! `messagebox=<result> messagebox_ms=<how long it blocked>`, then `reason=<close reason>` (or
 //! `error=<HRESULT>`). Exit code per reason: escape 10, idle 11, owner-closed 12, user-closed 13,
-//! browser-failed 14, policy-breach 16; 15 when `run` failed.
+//! browser-failed 14, policy-breach 16; 15 when `run` failed, 2 for bad arguments or no plan.
+
+/// The probe's command line.
+#[derive(Debug, clap::Parser)]
+#[command(name = "sspr-window-probe")]
+#[cfg_attr(not(windows), allow(dead_code))]
+struct ProbeArgs {
+    /// LogonUI's window stand-in that owns ours, in decimal.
+    #[arg(long, default_value_t = 0)]
+    parent_window: isize,
+    /// Close after this many ms without input (default: the installed idle timeout).
+    #[arg(long, value_name = "MS")]
+    idle_ms: Option<u64>,
+    /// The portal to open (default: the installed `PortalUrl`).
+    #[arg(long, value_name = "URL")]
+    portal_url: Option<String>,
+    /// Call MessageBoxW on the window's thread this many ms into the run.
+    #[arg(long, value_name = "MS")]
+    messagebox_after_ms: Option<u32>,
+    /// Create a foreign top-level window on another thread this many ms into the run.
+    #[arg(long, value_name = "MS")]
+    foreign_window_after_ms: Option<u32>,
+    /// Call the window's COM objects as MSHTML would, without a window.
+    #[arg(
+        long,
+        conflicts_with_all = ["parent_window", "idle_ms", "messagebox_after_ms", "foreign_window_after_ms"]
+    )]
+    exercise: bool,
+}
 
 #[cfg(windows)]
 fn main() {
@@ -45,20 +78,35 @@ mod probe {
     };
     use windows_core::w;
 
+    use clap::Parser as _;
+    use sspr_reset_host::plan::plan;
+    use sspr_reset_host::session::{self, PolicyGate};
     use sspr_reset_host::window::{self, CloseReason, Gate, WindowOptions};
 
-    struct PrintingGate;
+    use super::ProbeArgs;
+
+    /// The host's gate, with each navigation question printed: what the window asked and what
+    /// the policy answered.
+    struct PrintingGate(PolicyGate);
 
     impl Gate for PrintingGate {
         fn allow_navigation(&self, url: &str) -> bool {
-            let allow = url.starts_with("https://");
+            let allow = self.0.allow_navigation(url);
             println!("gate={url} allow={}", u8::from(allow));
             allow
         }
 
-        fn log(&self, line: &str) {
-            println!("log={line}");
+        fn allow_subresource(&self, url: &str) -> bool {
+            self.0.allow_subresource(url)
         }
+
+        fn log(&self, line: &str) {
+            self.0.log(line);
+        }
+    }
+
+    fn print_log(line: &str) {
+        println!("log={line}");
     }
 
     /// A thread timer's callback: runs inside the window's message loop, on its thread.
@@ -128,91 +176,60 @@ mod probe {
         });
     }
 
-    /// The host's own policy for the default portal, as the gate of `--exercise`: pages by
-    /// `check`, scripts and images by `check_subresource`.
-    struct PolicyGate(sspr_url_policy::Policy);
-
-    impl Gate for PolicyGate {
-        fn allow_navigation(&self, url: &str) -> bool {
-            self.0.check(url).is_allowed()
-        }
-
-        fn allow_subresource(&self, url: &str) -> bool {
-            self.0.check_subresource(url).is_allowed()
-        }
-
-        fn log(&self, line: &str) {
-            println!("log={line}");
-        }
-    }
-
-    fn exercise() -> i32 {
-        let policy = match sspr_url_policy::Policy::load(
-            "https://passwordreset.microsoftonline.com/",
-            &[],
-        ) {
-            Ok(loaded) => loaded.policy,
-            Err(deny) => {
-                println!("error={deny}");
+    pub fn run() -> i32 {
+        let args = match ProbeArgs::try_parse() {
+            Ok(args) => args,
+            Err(error) => {
+                println!("error={}", error.render().to_string().trim_end());
                 return 2;
             }
         };
-        match window::exercise(PolicyGate(policy)) {
-            Ok(answers) => {
-                for (name, value) in answers {
-                    println!("com.{name}={value}");
-                }
-                0
-            }
+        // What the host plans from the installed settings, with the same policy.
+        let settings = session::settings();
+        let plan = match plan(args.portal_url.as_deref(), None, &settings) {
+            Ok(plan) => plan,
             Err(error) => {
-                println!("error=0x{:08X}", error.code().0 as u32);
-                15
+                println!("error=no plan: {error}");
+                return 2;
             }
+        };
+        for (entry, reason) in &plan.policy.ignored_hosts {
+            println!("log=AllowedHosts entry `{entry}` ignored: {reason}");
         }
-    }
-
-    pub fn run() -> i32 {
-        if std::env::args().nth(1).as_deref() == Some("--exercise") {
-            return exercise();
+        println!("allowed_hosts={}", plan.policy.policy.hosts().join(" "));
+        let gate = PrintingGate(PolicyGate::new(plan.policy.policy.clone(), print_log));
+        if args.exercise {
+            return match window::exercise(gate) {
+                Ok(answers) => {
+                    for (name, value) in answers {
+                        println!("com.{name}={value}");
+                    }
+                    0
+                }
+                Err(error) => {
+                    println!("error=0x{:08X}", error.code().0 as u32);
+                    15
+                }
+            };
         }
-        let mut options = WindowOptions {
-            url: "https://passwordreset.microsoftonline.com/".to_owned(),
-            owner: 0,
-            idle_timeout: Duration::from_secs(600),
+        let options = WindowOptions {
+            url: plan.url.clone(),
+            owner: args.parent_window,
+            idle_timeout: args.idle_ms.map_or(
+                Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
+                Duration::from_millis,
+            ),
             title: "Reset password (sspr-window-probe)".to_owned(),
         };
-        for arg in std::env::args().skip(1) {
-            let parsed = if let Some(value) = arg.strip_prefix("--parent-window=") {
-                value.parse().map(|owner| options.owner = owner).is_ok()
-            } else if let Some(value) = arg.strip_prefix("--idle-ms=") {
-                value
-                    .parse()
-                    .map(|ms| options.idle_timeout = Duration::from_millis(ms))
-                    .is_ok()
-            } else if let Some(value) = arg.strip_prefix("--url=") {
-                options.url = value.to_owned();
-                true
-            } else if let Some(value) = arg.strip_prefix("--messagebox-after-ms=") {
-                // SAFETY: a thread timer (no window); the callback lives for the whole program.
-                value
-                    .parse()
-                    .map(|ms| unsafe { SetTimer(None, 0, ms, Some(show_message_box)) })
-                    .is_ok()
-            } else if let Some(value) = arg.strip_prefix("--foreign-window-after-ms=") {
-                // SAFETY: as for the message box.
-                value
-                    .parse()
-                    .map(|ms| unsafe { SetTimer(None, 0, ms, Some(start_foreign_window)) })
-                    .is_ok()
-            } else {
-                false
-            };
-            if !parsed {
-                println!("error=unknown or malformed argument `{arg}`");
-                return 2;
-            }
+        if let Some(ms) = args.messagebox_after_ms {
+            // SAFETY: a thread timer (no window); the callback lives for the whole program.
+            unsafe { SetTimer(None, 0, ms, Some(show_message_box)) };
         }
-        match window::run(&options, &PrintingGate) {
+        if let Some(ms) = args.foreign_window_after_ms {
+            // SAFETY: as for the message box.
+            unsafe { SetTimer(None, 0, ms, Some(start_foreign_window)) };
+        }
+        match window::run(&options, gate) {
             Ok(reason) => {
                 println!("reason={reason}");
                 match reason {

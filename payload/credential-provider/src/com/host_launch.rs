@@ -7,9 +7,11 @@
 //! start: there is no unsandboxed fallback. Nor does it start from a folder anyone but SYSTEM and
 //! Administrators can write (LogonUI would be running code a user planted). One host at a time:
 //! the job of the previous one is closed (killing it) when the next starts, and the last one
-//! dies with LogonUI. What the log says about the token and job is read back from them.
-
-use std::sync::Mutex;
+//! dies with LogonUI (`crate::host_slot`). What the log says about the token and job is read
+//! back from them.
+//!
+//! Each step can be made to fail in the `fault-injection` build (`crate::fault::step`, named
+//! in [`FAULT_STEPS`]); the e2e suite proves every failure starts nothing and answers an error.
 
 use sspr_sandbox::windows::{
     current_token_facts, path_writers, start_sandboxed_owned_by, Sandboxed,
@@ -19,12 +21,26 @@ use windows::Win32::Foundation::{E_ACCESSDENIED, E_FAIL};
 
 use super::log_sinks::open_host_output;
 use super::system::own_module_path;
+use crate::fault;
 use crate::host_command::{command_line, host_path, HostRequest};
+use crate::host_slot::HostSlot;
 use crate::logging::Logger;
+
+/// The steps of a launch the `fault-injection` build can fail, in order: finding the host
+/// next to our DLL; the check that only administrators can change it; the sandboxed start as a
+/// whole (`sspr_sandbox`'s job, launch SID, token, process, job assignment and resume, one
+/// call that fails as a whole); and the process creation itself, for real: the sandbox is
+/// given a program that does not exist, so `CreateProcessAsUserW` inside it fails.
+pub const FAULT_STEPS: [&str; 4] = [
+    "host-launch:find-host",
+    "host-launch:admin-only",
+    "host-launch:sandboxed-start",
+    "host-launch:create-process",
+];
 
 /// The running host's job: closed (killing the host) when the next host starts; the last one
 /// closes with LogonUI's process.
-static RUNNING: Mutex<Option<Running>> = Mutex::new(None);
+static RUNNING: HostSlot<Running> = HostSlot::new();
 
 /// A started host held for its job handle.
 struct Running(#[allow(dead_code)] Sandboxed);
@@ -33,16 +49,15 @@ struct Running(#[allow(dead_code)] Sandboxed);
 // from any thread of the process.
 unsafe impl Send for Running {}
 
-fn replace_running(next: Option<Running>) {
-    let mut slot = RUNNING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *slot = next;
-}
-
 /// Starts the host and returns at once with its process id; the host's lifetime is its job's.
 pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
-    let Some(program) = own_module_path().as_deref().and_then(host_path) else {
+    let found = fault::step(FAULT_STEPS[0])
+        .map_err(|fault| log.error(|| format!("{}: {fault}", FAULT_STEPS[0])))
+        .ok()
+        .and_then(|()| own_module_path())
+        .as_deref()
+        .and_then(host_path);
+    let Some(program) = found else {
         log.error(|| "cannot find our own folder, so not starting the reset host".to_owned());
         return Err(E_FAIL.into());
     };
@@ -50,7 +65,7 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
         .rsplit_once('\\')
         .map(|(folder, _)| folder.to_owned())
         .unwrap_or_default();
-    if let Err(why) = admin_only(&folder, &program) {
+    if let Err(why) = fault::step(FAULT_STEPS[1]).and_then(|()| admin_only(&folder, &program)) {
         log.error(|| format!("not starting the reset host: {why}"));
         return Err(E_ACCESSDENIED.into());
     }
@@ -58,7 +73,7 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     log.info(|| format!("starting the reset host: {line}"));
 
     // The previous host (if any) goes first: one reset window at a time.
-    replace_running(None);
+    RUNNING.end_previous();
 
     // With logging on, the host's output goes to its own log file; otherwise it has none.
     let output = if log.is_enabled() {
@@ -71,7 +86,21 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     // LogonUI's window owns the host's: the job's UILIMIT_HANDLES lets the host see it only
     // once granted.
     let owner = isize::try_from(request.parent_window).unwrap_or(0);
-    match start_sandboxed_owned_by(&program, &line, &folder, output.as_ref(), owner) {
+    // The fault-injection build's `create-process` step: a program that does not exist.
+    let program_to_start = match fault::step(FAULT_STEPS[3]) {
+        Ok(()) => program.clone(),
+        Err(_) => format!("{program}.fault-injected-missing.exe"),
+    };
+    let started = match fault::step(FAULT_STEPS[2]) {
+        Ok(()) => {
+            start_sandboxed_owned_by(&program_to_start, &line, &folder, output.as_ref(), owner)
+        }
+        Err(fault) => {
+            log.error(|| format!("{}: {fault}", FAULT_STEPS[2]));
+            Err(E_FAIL.into())
+        }
+    };
+    match started {
         Ok(started) => {
             let id = started.process_id;
             for note in &started.notes {
@@ -84,11 +113,13 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
                     describe_job(&started.job.facts().map_err(|e| e.to_string()))
                 )
             });
-            replace_running(Some(Running(started)));
+            RUNNING.hold(Running(started));
             Ok(id)
         }
         Err(error) => {
-            log.error(|| format!("cannot start {program} sandboxed, so not at all: {error}"));
+            log.error(|| {
+                format!("cannot start {program_to_start} sandboxed, so not at all: {error}")
+            });
             Err(error)
         }
     }

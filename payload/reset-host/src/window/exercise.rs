@@ -1,19 +1,26 @@
 //! The window's COM objects called directly, without a page: what tests can check where no
 //! engine renders one (Wine without Gecko). The site hands out the security manager through
-//! its `IServiceProvider`, answers commands as an `IOleCommandTarget` and message boxes and
-//! help as an `IDocHostShowUI`, and the events sink re-checks completed navigations: each is
-//! called here as MSHTML would call it, and the answers come back as `(name, value)` pairs.
+//! its `IServiceProvider`, answers commands as an `IOleCommandTarget`, message boxes and help
+//! as an `IDocHostShowUI` and the context menu as an `IDocHostUIHandler`; the events sink
+//! judges each navigation (a link), new window (`window.open`) and download as the control
+//! raises them, and re-checks completed navigations: each is called here as MSHTML would call
+//! it, and the answers come back as `(name, value)` pairs. The gate is the caller's: the host's
+//! own policy in `sspr-window-probe --exercise`.
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use windows::Win32::Foundation::{HWND, POINT};
+use windows::Win32::Foundation::{HWND, POINT, VARIANT_BOOL, VARIANT_FALSE};
 use windows::Win32::System::Com::Urlmon::IInternetSecurityManager;
-use windows::Win32::System::Com::{IServiceProvider, DISPPARAMS};
+use windows::Win32::System::Com::{IDispatch, IServiceProvider, DISPPARAMS};
 use windows::Win32::System::Ole::{IOleClientSite, IOleCommandTarget};
-use windows::Win32::System::Variant::{VARIANT, VT_BOOL};
-use windows::Win32::Web::InternetExplorer::{DISPID_DOCUMENTCOMPLETE, DISPID_NAVIGATECOMPLETE2};
-use windows_core::{Interface, BSTR, GUID, HRESULT, PCWSTR};
+use windows::Win32::System::Variant::{VARIANT, VT_BOOL, VT_BYREF};
+use windows::Win32::Web::InternetExplorer::{
+    DISPID_BEFORENAVIGATE2, DISPID_DOCUMENTCOMPLETE, DISPID_FILEDOWNLOAD, DISPID_NAVIGATECOMPLETE2,
+    DISPID_NEWWINDOW3,
+};
+use windows::Win32::UI::Shell::DWebBrowserEvents2;
+use windows_core::{IUnknown, Interface, BSTR, GUID, HRESULT, PCWSTR};
 
 use super::doc_host::{DocHostUiInfo, IDocHostShowUI, IDocHostUIHandler};
 use super::event_args::EventArgs;
@@ -34,6 +41,48 @@ fn hex(result: HRESULT) -> String {
 
 fn wide(text: &str) -> Vec<u16> {
     text.encode_utf16().chain(std::iter::once(0)).collect()
+}
+
+/// `CONTEXT_MENU_DEFAULT` (mshtmhst.h): the menu for the page itself.
+const CONTEXT_MENU_DEFAULT: u32 = 0;
+
+/// The links the page "clicks": to a host of the installed `AllowedHosts` (the Wine test
+/// installs `sso.contoso.com`) and to a host no setting allows.
+const LINK_TO_ALLOWED_HOST: &str = "https://sso.contoso.com/adfs/ls/?client=portal";
+const LINK_TO_OTHER_HOST: &str = "https://evil.test/phish?user=alice";
+/// `window.open` asks for a new window, even on the portal.
+const WINDOW_OPEN: &str = "https://passwordreset.microsoftonline.com/popup";
+
+/// A `VARIANT_BOOL*` argument (`VT_BYREF | VT_BOOL`), as the control passes `Cancel`.
+fn bool_ref(flag: &mut VARIANT_BOOL) -> VARIANT {
+    let mut value = VARIANT::default();
+    // SAFETY: the tag and the union field written match; a by-reference VARIANT owns nothing,
+    // so dropping it (VariantClear) frees nothing. `flag` outlives every use (the caller's).
+    unsafe {
+        let inner = &mut *value.Anonymous.Anonymous;
+        inner.vt = VT_BYREF | VT_BOOL;
+        inner.Anonymous.pboolVal = flag;
+    }
+    value
+}
+
+/// Raises event `id` on the sink with `arguments` in their declared order, as `Invoke` would
+/// (last-first).
+fn raise(events: &BrowserEvents, id: u32, mut arguments: Vec<VARIANT>) {
+    arguments.reverse();
+    let params = DISPPARAMS {
+        rgvarg: arguments.as_mut_ptr(),
+        rgdispidNamedArgs: std::ptr::null_mut(),
+        cArgs: arguments.len() as u32,
+        cNamedArgs: 0,
+    };
+    // SAFETY: params and its VARIANTs outlive the call.
+    let args = unsafe { EventArgs::new(&params) };
+    events.on_event(id, &args);
+}
+
+fn cancelled(flag: VARIANT_BOOL) -> String {
+    format!("cancel={}", flag.as_bool())
 }
 
 /// Calls each object as MSHTML would, with `gate` as the policy; one pair per answer.
@@ -194,8 +243,83 @@ pub fn exercise(gate: impl Gate + 'static) -> windows_core::Result<Vec<(String, 
     };
     put("show_help", hex(help));
 
-    // A navigation that completed on an allowed URL, then one that completed elsewhere.
+    // The context menu (right click, Shift+F10): S_OK is "the host showed its own", and it
+    // showed none.
+    let point = POINT { x: 10, y: 10 };
+    // SAFETY: the point outlives the call; the reserved objects may be null.
+    let menu = unsafe {
+        (Interface::vtable(&handler).ShowContextMenu)(
+            Interface::as_raw(&handler),
+            CONTEXT_MENU_DEFAULT,
+            &point,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    put("context_menu", hex(menu));
+
     let events = BrowserEvents::new(Rc::clone(&state));
+    // The control's identity, for telling its own navigations (a link on the page) from its
+    // frames': a second sink stands in for it, as only identity is compared.
+    let control: IDispatch =
+        DWebBrowserEvents2::from(BrowserEvents::new(Rc::clone(&state))).cast()?;
+    state.set_browser(Some(control.cast::<IUnknown>()?));
+
+    // A link on the page: BeforeNavigate2(pDisp, URL, Flags, TargetFrameName, PostData,
+    // Headers, Cancel), from the control itself.
+    for (name, url) in [
+        ("link.allowed_host", LINK_TO_ALLOWED_HOST),
+        ("link.other_host", LINK_TO_OTHER_HOST),
+    ] {
+        let mut cancel = VARIANT_FALSE;
+        raise(
+            &events,
+            DISPID_BEFORENAVIGATE2,
+            vec![
+                VARIANT::from(control.clone()),
+                VARIANT::from(BSTR::from(url)),
+                VARIANT::from(0i32),
+                VARIANT::from(BSTR::new()),
+                VARIANT::default(),
+                VARIANT::from(BSTR::new()),
+                bool_ref(&mut cancel),
+            ],
+        );
+        put(name, cancelled(cancel));
+    }
+    // window.open: NewWindow3(ppDisp, Cancel, dwFlags, bstrUrlContext, bstrUrl).
+    let mut cancel = VARIANT_FALSE;
+    raise(
+        &events,
+        DISPID_NEWWINDOW3,
+        vec![
+            VARIANT::default(),
+            bool_ref(&mut cancel),
+            VARIANT::from(0i32),
+            VARIANT::from(BSTR::from("https://passwordreset.microsoftonline.com/")),
+            VARIANT::from(BSTR::from(WINDOW_OPEN)),
+        ],
+    );
+    put("new_window", cancelled(cancel));
+    // A download, then the control showing a document itself: FileDownload(ActiveDocument,
+    // Cancel).
+    for (name, active_document) in [("download", false), ("download.active_document", true)] {
+        let mut cancel = VARIANT_FALSE;
+        raise(
+            &events,
+            DISPID_FILEDOWNLOAD,
+            vec![VARIANT::from(active_document), bool_ref(&mut cancel)],
+        );
+        put(name, cancelled(cancel));
+    }
+    put(
+        "after_events",
+        state
+            .peek_close_reason()
+            .map_or("open".to_owned(), |r| r.to_string()),
+    );
+
+    // A navigation that completed on an allowed URL, then one that completed elsewhere.
     for (name, id, url) in [
         (
             "complete.allowed",

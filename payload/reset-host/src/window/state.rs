@@ -25,6 +25,9 @@ pub struct WindowState {
     hwnd: Cell<HWND>,
     /// Set while `frame::message_loop` runs: a `WM_DESTROY` then is not ours and ends the loop.
     looping: Cell<bool>,
+    /// When the state (and so the window's idle clock) started: the origin of the times the
+    /// idle close reports.
+    opened: Instant,
     last_input: Cell<Instant>,
     last_pointer: Cell<Option<POINT>>,
     close: RefCell<Option<CloseReason>>,
@@ -38,13 +41,15 @@ pub struct WindowState {
 
 impl WindowState {
     pub fn new(gate: Rc<GateSlot>, owner: Option<HWND>, idle_timeout: Duration) -> Self {
+        let now = Instant::now();
         Self {
             gate,
             owner,
             idle_timeout,
             hwnd: Cell::new(HWND::default()),
             looping: Cell::new(false),
-            last_input: Cell::new(Instant::now()),
+            opened: now,
+            last_input: Cell::new(now),
             last_pointer: Cell::new(None),
             close: RefCell::new(None),
             active_object: RefCell::new(None),
@@ -163,6 +168,13 @@ impl WindowState {
     pub fn check_watch(&self) {
         let since_input = self.last_input.get().elapsed();
         if let Some(reason) = watch::verdict(self.owner_state(), since_input, self.idle_timeout) {
+            if reason == CloseReason::Idle {
+                self.log(&watch::idle_line(
+                    self.last_input.get() - self.opened,
+                    self.opened.elapsed(),
+                    self.idle_timeout,
+                ));
+            }
             self.request_close(reason);
         }
     }

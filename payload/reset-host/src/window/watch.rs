@@ -27,9 +27,35 @@ pub fn verdict(owner: Owner, since_input: Duration, idle_timeout: Duration) -> O
     }
 }
 
+/// The log line of an idle close, with the window's own times (from when its state was made):
+/// the last input and now. Tests read from it that input reset the idle time: the close comes
+/// at least `idle_timeout` after the last input.
+pub fn idle_line(last_input: Duration, now: Duration, idle_timeout: Duration) -> String {
+    format!(
+        "idle: last input at +{} ms, closing at +{} ms after the window opened (idle timeout {} \
+         ms)",
+        last_input.as_millis(),
+        now.as_millis(),
+        idle_timeout.as_millis()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_idle_line_gives_the_window_s_own_times() {
+        assert_eq!(
+            idle_line(
+                Duration::from_millis(812),
+                Duration::from_millis(2_853),
+                Duration::from_secs(2)
+            ),
+            "idle: last input at +812 ms, closing at +2853 ms after the window opened (idle \
+             timeout 2000 ms)"
+        );
+    }
 
     const TIMEOUT: Duration = Duration::from_secs(120);
 

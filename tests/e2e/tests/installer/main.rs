@@ -13,6 +13,7 @@ mod log;
 mod properties;
 mod provider;
 mod repair;
+mod reset_faults;
 mod reset_host;
 mod reset_window;
 mod reset_window_com;
@@ -101,6 +102,7 @@ fn trials() -> Vec<Trial> {
         trial!(reset_host::self_test_prints_token_job_policy_and_url_as_json),
         trial!(reset_host::check_url_allows_the_portal_and_denies_the_tricky_cases),
         trial!(reset_host::the_host_refuses_to_run_with_a_full_token),
+        trial!(reset_faults::a_failed_launch_step_starts_nothing_and_answers_an_error),
         trial!(sandbox_paths::a_log_file_with_two_links_is_not_written),
         trial!(sandbox_paths::a_user_writable_host_folder_is_refused),
         trial!(sandbox_paths::an_install_folder_outside_program_files_is_refused),
@@ -108,8 +110,10 @@ fn trials() -> Vec<Trial> {
         trial!(url_corpus::the_installed_host_gives_every_corpus_url_its_verdict),
         trial!(reset_window::blocked_keys_and_dialogs_are_refused),
         trial!(reset_window_com::the_window_s_com_objects_answer_as_the_lock_down_says),
+        trial!(reset_window_com::the_host_s_gate_refuses_other_hosts_new_windows_downloads_and_the_context_menu),
         trial!(reset_window_com::a_window_from_another_thread_closes_the_reset_window),
         trial!(reset_window::the_window_closes_when_idle),
+        trial!(reset_window::input_resets_the_idle_time),
         trial!(reset_window::the_window_is_owned_by_the_given_window_and_esc_closes_it),
         trial!(reset_window::the_window_closes_when_its_owner_is_destroyed),
         trial!(install::probe_creates_provider_through_com_from_install_path),

@@ -303,6 +303,10 @@ pub fn self_test_prints_token_job_policy_and_url_as_json() -> TestResult {
         // Wine runs no LogonUI.exe or winlogon.exe.
         ("open-logonui", "untestable"),
         ("open-winlogon", "untestable"),
+        // Started by hand the host is in no job, so cmd.exe starts (and is a violation). In the
+        // provider's job Windows refuses it (ERROR_NOT_ENOUGH_QUOTA: one active process); Wine
+        // reads that job's limits back as zeros, so only Windows' --self-test shows the refusal.
+        ("start-child-process", "granted"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -321,6 +325,13 @@ pub fn self_test_prints_token_job_policy_and_url_as_json() -> TestResult {
         strings(&sandbox["violations"])
             .iter()
             .any(|v| v.starts_with("access write-outside-temp: granted (created C:\\Program Files\\SsprWindowsLogon\\SsprResetHost-probe-")),
+        "{stdout}"
+    );
+    assert!(
+        strings(&sandbox["violations"]).contains(
+            &r"access start-child-process: granted (started C:\windows\system32\cmd.exe (exit code 7))"
+                .to_owned()
+        ),
         "{stdout}"
     );
     assert!(sandbox["token"]["privileges"]

@@ -4,8 +4,9 @@
 //!
 //! The real host refuses to run outside its sandbox, which Wine cannot prove (see
 //! `reset_host.rs`), so these tests drive the same window code through `sspr-window-probe`, a
-//! test program around `sspr_reset_host::window::run`, started by `sspr-host-owner`, which plays
-//! LogonUI's part: it creates the owner window and passes it as `--parent-window`.
+//! test program around `sspr_reset_host::window::run` with the host's own gate and the policy
+//! planned from the prefix's settings, started by `sspr-host-owner`, which plays LogonUI's
+//! part: it creates the owner window and passes it as `--parent-window`.
 //!
 //! Wine deviations: Wine has no display here, so the prefix uses its null display driver
 //! (`HKCU\Software\Wine\Drivers\Graphics=null`); without a Gecko engine no page renders (the
@@ -98,13 +99,37 @@ pub fn the_window_closes_when_its_owner_is_destroyed() -> TestResult {
     )
 }
 
+/// The window's own times from its idle-close line (`watch::idle_line`): the last input and the
+/// close, in ms after the window opened, and the timeout.
+fn idle_times(text: &str) -> anyhow::Result<(u64, u64, u64)> {
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("log=idle: last input at +"))
+        .with_context(|| format!("the window did not log its idle close:\n{text}"))?;
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    match numbers[..] {
+        [last_input, closing, timeout] => Ok((last_input, closing, timeout)),
+        _ => anyhow::bail!("not an idle line: {line}"),
+    }
+}
+
 /// Without input the window closes by itself once the idle timeout passes.
 pub fn the_window_closes_when_idle() -> TestResult {
     let (report, text) = run("window-idle", &[], &["--idle-ms=2000"])?;
     expect(&report, &text, &[("reason", "idle"), ("host_exit", "11")])?;
-    // Never before the timeout: the owner's clock starts before the window exists, so its
-    // `elapsed_ms` is at least the window's idle time (a lower bound only; a slow machine makes
-    // it later, never earlier).
+    // Never before the timeout, by the window's own clock...
+    let (last_input, closing, timeout) = idle_times(&text)?;
+    anyhow::ensure!(timeout == 2000, "idle timeout {timeout} ms:\n{text}");
+    anyhow::ensure!(
+        closing >= last_input + timeout,
+        "closed at +{closing} ms, within {timeout} ms of the last input at +{last_input}:\n{text}"
+    );
+    // ... and by the owner's, which starts before the window exists (a lower bound only; a
+    // slow machine makes it later, never earlier).
     let elapsed: u64 = report
         .get("elapsed_ms")
         .with_context(|| format!("no elapsed_ms in:\n{text}"))?
@@ -112,6 +137,50 @@ pub fn the_window_closes_when_idle() -> TestResult {
     anyhow::ensure!(
         elapsed >= 2000,
         "the window closed as idle after {elapsed} ms, before its 2000 ms timeout:\n{text}"
+    );
+    Ok(())
+}
+
+/// A key pressed in the window starts its idle time over: with a key posted 1500 ms after the
+/// window appeared, it closes as idle no earlier than 1500 + 2000 ms after it opened. Read from
+/// the window's own times: the key reached it at least 1500 ms after it opened (its clock
+/// started before the owner found the window and began waiting), and it closed at least the
+/// timeout after that key.
+pub fn input_resets_the_idle_time() -> TestResult {
+    const KEYS_AFTER_MS: u64 = 1500;
+    let (report, text) = run(
+        "window-idle-input",
+        &["--post-keys", "0x41", "--keys-after-ms", "1500"],
+        &["--idle-ms=2000"],
+    )?;
+    expect(
+        &report,
+        &text,
+        &[
+            ("posted_key", "0x41 ok=1"),
+            ("action", "none"),
+            ("reason", "idle"),
+            ("host_exit", "11"),
+        ],
+    )?;
+    let posted: u64 = report
+        .get("keys_posted_after_ms")
+        .with_context(|| format!("no keys_posted_after_ms in:\n{text}"))?
+        .parse()?;
+    anyhow::ensure!(
+        posted >= KEYS_AFTER_MS,
+        "keys posted after {posted} ms:\n{text}"
+    );
+    let (last_input, closing, timeout) = idle_times(&text)?;
+    anyhow::ensure!(
+        last_input >= KEYS_AFTER_MS,
+        "the window's last input was at +{last_input} ms, before the key was posted (so the \
+         key was not noted):\n{text}"
+    );
+    anyhow::ensure!(
+        closing >= last_input + timeout && closing >= KEYS_AFTER_MS + timeout,
+        "closed at +{closing} ms, earlier than {timeout} ms after the key at +{last_input} \
+         ms:\n{text}"
     );
     Ok(())
 }

@@ -4,7 +4,9 @@
 //! and the process-wide window hook, met with a window another thread creates.
 
 use sspr_e2e::probe::ProbeReport;
+use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::windows_path;
+use sspr_e2e::SETTINGS_KEY;
 
 use crate::common::{self, TestResult};
 use crate::reset_window::{expect, run};
@@ -61,6 +63,72 @@ pub fn the_window_s_com_objects_answer_as_the_lock_down_says() -> TestResult {
             ),
         ],
     )
+}
+
+/// The host's own gate (`session::PolicyGate`, with the policy the host plans from the installed
+/// settings: here `AllowedHosts` = `sso.contoso.com`) and the real events sink and UI handler:
+/// a link on the page to the admin's host passes, a link to any other host is cancelled with
+/// the policy's reason, `window.open` (NewWindow3) is cancelled even for the portal, a download
+/// is cancelled (the control showing a document itself is not a download), and the context
+/// menu is answered "shown" with nothing shown. The window stays open throughout.
+///
+/// Wine deviation `no engine`: without Gecko no page renders, so MSHTML never raises these by
+/// itself here; the probe calls each handler with the arguments the control passes
+/// (`sspr-window-probe --exercise`). That the control does raise them for a real page only
+/// Windows shows.
+pub fn the_host_s_gate_refuses_other_hosts_new_windows_downloads_and_the_context_menu() -> TestResult
+{
+    let prefix = common::prefix64("window-gate")?;
+    prefix.reg_add(
+        SETTINGS_KEY,
+        "AllowedHosts",
+        &RegValue::Sz("sso.contoso.com".into()),
+        RegView::Bits64,
+    )?;
+    let (_owner, probe) = common::config()?.window_tools()?;
+    let finished = prefix.wine([windows_path(&probe)?, "--exercise".to_owned()])?;
+    let text = format!("{}\n{}", finished.stdout, finished.stderr);
+    anyhow::ensure!(finished.status.success(), "--exercise failed:\n{text}");
+    let report = ProbeReport::parse(&finished.stdout);
+    let hosts = report
+        .get("allowed_hosts")
+        .map_err(|error| anyhow::anyhow!("{error:#}:\n{text}"))?;
+    anyhow::ensure!(
+        hosts.split(' ').any(|host| host == "sso.contoso.com"),
+        "the installed AllowedHosts did not reach the policy ({hosts}):\n{text}"
+    );
+    expect(
+        &report,
+        &text,
+        &[
+            ("com.context_menu", "0x00000000"),
+            ("com.link.allowed_host", "cancel=false"),
+            ("com.link.other_host", "cancel=true"),
+            ("com.new_window", "cancel=true"),
+            ("com.download", "cancel=true"),
+            ("com.download.active_document", "cancel=false"),
+            ("com.after_events", "open"),
+        ],
+    )?;
+    // What the window logged, in order, through the host's gate (URLs in log lines without
+    // their query).
+    let expected = [
+        "log=context menu suppressed",
+        "gate=https://sso.contoso.com/adfs/ls/?client=portal allow=1",
+        "log=navigation allowed: https://sso.contoso.com/adfs/ls/",
+        // The policy's reason, then the probe's line with the answer.
+        "log=policy: denied: host `evil.test` is not on the allowed list (host_not_allowed)",
+        "gate=https://evil.test/phish?user=alice allow=0",
+        "log=navigation denied: https://evil.test/phish",
+        "log=new window blocked: https://passwordreset.microsoftonline.com/popup",
+        "log=download blocked",
+    ];
+    let lines: Vec<&str> = finished.stdout.lines().map(str::trim_end).collect();
+    anyhow::ensure!(
+        lines.windows(expected.len()).any(|run| run == expected),
+        "the window did not log {expected:#?} in a row:\n{text}"
+    );
+    Ok(())
 }
 
 /// A top-level window created by another thread of the process (as a download or print dialog

@@ -1,0 +1,126 @@
+//! No fallback when any step of starting the reset host fails: with the `fault-injection` build
+//! of the provider in place of the installed DLL, each step of `com/host_launch.rs`
+//! (`FAULT_STEPS` there) is made to fail in turn, and clicking the link then starts no process
+//! at all (the installed `SsprResetHost.exe` is the COM probe, which records its command line
+//! however it is started), answers the step's failing HRESULT and logs which step failed. The
+//! same prefix without a fault starts the host (the recorder works).
+//!
+//! What only Windows shows: the sandbox's own steps (job, token, job assignment, resume) fail
+//! inside one call of `sspr_sandbox`, which the provider handles as one failure
+//! (`host-launch:sandboxed-start`); of them, process creation is made to fail for real
+//! (`host-launch:create-process` hands the sandbox a program that does not exist).
+
+use anyhow::Context as _;
+use sspr_e2e::config::Arch;
+use sspr_e2e::fault_injection::{self, FAULT_POINT_VARIABLE};
+use sspr_e2e::probe::ProbeReport;
+use sspr_e2e::wine::{windows_path, WinePrefix};
+
+use crate::common::{self, TestResult};
+use crate::reset_host::installed;
+
+const PROVIDER_LOG: [&str; 4] = [
+    "ProgramData",
+    "SsprWindowsLogon",
+    "logs",
+    "SsprCredentialProvider.log",
+];
+const HOST: &str = r"C:\Program Files\SsprWindowsLogon\SsprResetHost.exe";
+
+/// Each step, the HRESULT the click answers, and the provider's error line for it.
+const FAULTS: [(&str, &str, &str); 4] = [
+    (
+        "host-launch:find-host",
+        "0x80004005",
+        "host-launch:find-host: fault injected in host-launch:find-host",
+    ),
+    (
+        "host-launch:admin-only",
+        "0x80070005",
+        "not starting the reset host: fault injected in host-launch:admin-only",
+    ),
+    (
+        "host-launch:sandboxed-start",
+        "0x80004005",
+        "host-launch:sandboxed-start: fault injected in host-launch:sandboxed-start",
+    ),
+    (
+        // CreateProcessAsUserW's real ERROR_FILE_NOT_FOUND, from inside the sandbox crate.
+        "host-launch:create-process",
+        "0x80070002",
+        "SsprResetHost.exe.fault-injected-missing.exe sandboxed, so not at all: ",
+    ),
+];
+
+fn provider_log(prefix: &WinePrefix) -> std::path::PathBuf {
+    PROVIDER_LOG
+        .iter()
+        .fold(prefix.drive_c(), |path, part| path.join(part))
+}
+
+/// Clicks the link once (after clearing the provider's log); the report and the log.
+fn click(
+    prefix: &WinePrefix,
+    probe: &std::path::Path,
+    record_dir: &str,
+    fault: Option<&str>,
+) -> anyhow::Result<(ProbeReport, String)> {
+    let log = provider_log(prefix);
+    if log.exists() {
+        std::fs::remove_file(&log).with_context(|| format!("clearing {}", log.display()))?;
+    }
+    let mut env = vec![("SSPR_PROBE_RECORD_DIR", record_dir)];
+    if let Some(step) = fault {
+        env.push((FAULT_POINT_VARIABLE, step));
+    }
+    let report = prefix.run_probe_mode(probe, "--tiles", &env)?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    Ok((report, text))
+}
+
+/// Each step's fault: the click answers the step's HRESULT, no process starts, and the log
+/// says which step failed and never that a host started.
+pub fn a_failed_launch_step_starts_nothing_and_answers_an_error() -> TestResult {
+    let (prefix, dir) = installed("host-faults", &[("ENABLELOGGING", "1")])?;
+    let probe = common::config()?.probe(Arch::X64);
+    let fault_dll = fault_injection::provider_dll_x64()?;
+    for (from, to) in [
+        (fault_dll, dir.host.join("SsprCredentialProvider.dll")),
+        (probe, dir.host.join("SsprResetHost.exe")),
+    ] {
+        std::fs::copy(from, &to).with_context(|| format!("replacing {}", to.display()))?;
+    }
+    let record_dir = windows_path(prefix.scratch())?;
+
+    // Without a fault the click starts the host (so `none` below means nothing started).
+    let (report, log) = click(&prefix, probe, &record_dir, None)?;
+    anyhow::ensure!(
+        report.get("cred0.link")? == "0x00000000",
+        "no fault: {report:#?}\n{log}"
+    );
+    let started = report.get("cred0.host")?;
+    anyhow::ensure!(
+        started.starts_with(&format!("\"{HOST}\" --portal-url=")),
+        "no fault, yet the host did not start: {started}\n{log}"
+    );
+    anyhow::ensure!(log.contains("reset host started, process id "), "{log}");
+
+    let mut failures = Vec::new();
+    for (step, hresult, line) in FAULTS {
+        let (report, log) = click(&prefix, probe, &record_dir, Some(step))?;
+        let link = report.get("cred0.link")?;
+        let host = report.get("cred0.host")?;
+        if link != hresult
+            || host != "none"
+            || !log.contains(line)
+            || log.contains("reset host started")
+        {
+            failures.push(format!(
+                "{step}: link {link} (expected {hresult}), host {host:?} (expected none), a \
+                 line with {line:?} expected in the log:\n{log}"
+            ));
+        }
+    }
+    anyhow::ensure!(failures.is_empty(), "{}", failures.join("\n"));
+    Ok(())
+}
