@@ -8,6 +8,7 @@ mod checksum;
 mod command;
 mod deny;
 mod dist;
+mod e2e_native;
 mod fsutil;
 mod fuzz;
 mod identity;
@@ -75,6 +76,16 @@ enum Task {
     ValidateMsi(ValidateMsiArgs),
     /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
     MsiDiff(MsiDiffArgs),
+    /// Build the native end-to-end runner and run it against an x64 MSI: on Windows directly
+    /// (elevated), elsewhere inside a fresh Wine prefix.
+    E2eNative(E2eNativeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct E2eNativeArgs {
+    /// The x64 package (default: target/dist/x64/SsprWindowsLogon.PROD.msi, from `dist --arch x64`).
+    #[arg(long)]
+    msi: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -227,6 +238,19 @@ fn main() -> ExitCode {
         .map(drop),
         Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
+        Task::E2eNative(args) => {
+            let ws = Workspace::locate();
+            let msi = args.msi.unwrap_or_else(|| {
+                ws.target_dir
+                    .join("dist")
+                    .join("x64")
+                    .join("SsprWindowsLogon.PROD.msi")
+            });
+            let mut tally = test_tally::Tally::default();
+            let result = e2e_native::run(&ws, &msi, &mut tally);
+            println!("{}", tally.report());
+            result
+        }
         Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use crate::machine::Machine;
 use crate::registry::RegValue;
 use crate::wine::WinePrefix;
 
@@ -73,4 +74,27 @@ impl WinePrefix {
         .success("reg delete of the fake password provider")?;
         Ok(())
     }
+}
+
+/// [`WinePrefix::register_fake_password_provider`] on any [`Machine`] (the native runner's,
+/// where Windows' own provider is absent: under Wine). Copies the fake into `C:\SsprTest`.
+pub fn register_on(machine: &dyn Machine, probe: &Path) -> anyhow::Result<()> {
+    let source = beside(probe)?;
+    let folder = machine.host_path(INSTALL_DIR)?;
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+    std::fs::copy(&source, folder.join(FAKE_DLL))
+        .with_context(|| format!("copying {}", source.display()))?;
+    let key = format!(r"{PASSWORD_PROVIDER_CLSID_KEY}\InprocServer32");
+    let view = machine.native_view();
+    let dll = format!(r"{INSTALL_DIR}\{FAKE_DLL}");
+    machine.reg_add(&key, "", &RegValue::Sz(dll), view)?;
+    machine.reg_add(&key, "ThreadingModel", &RegValue::sz("Apartment"), view)?;
+    Ok(())
+}
+
+/// Undoes [`register_on`]: the class key and the copied DLL.
+pub fn unregister_on(machine: &dyn Machine) -> anyhow::Result<()> {
+    machine.reg_delete_key(PASSWORD_PROVIDER_CLSID_KEY, machine.native_view())?;
+    let folder = machine.host_path(INSTALL_DIR)?;
+    std::fs::remove_dir_all(&folder).with_context(|| format!("removing {}", folder.display()))
 }

@@ -16,19 +16,27 @@
 //!   password provider (Wine has none), so the provider's wrapping mode can run;
 //! - [`fault_injection`]: the provider DLL built with its `fault-injection` feature;
 //! - [`log`]: reads an `msiexec /l*v` log;
-//! - [`process`]: runs host programs with a deadline.
+//! - [`process`]: runs host programs with a deadline;
+//! - [`machine`]: the one interface the shared tests ([`suite`]) use, implemented for a Wine
+//!   prefix ([`wine_machine`]) and, on Windows, for the machine itself (`native`: the native
+//!   runner `sspr-e2e-native.exe`, tests/e2e-native).
 
 pub mod config;
 pub mod fake_password_provider;
 pub mod fault_injection;
 pub mod log;
+pub mod machine;
 pub mod msiexec;
+#[cfg(windows)]
+pub mod native;
 pub mod package;
 pub mod probe;
 pub mod process;
 pub mod registry;
 pub mod snapshot;
+pub mod suite;
 pub mod wine;
+pub mod wine_machine;
 
 /// The provider's CLSID in registry form (docs/design.md, "MSI identity and properties").
 pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
