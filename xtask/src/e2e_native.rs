@@ -84,6 +84,12 @@ fn path_text(path: &Path) -> Result<String> {
         .with_context(|| format!("{} is not Unicode", absolute.display()))
 }
 
+/// Windows Installer's registration keys the runner's snapshots cover (tests/e2e/src/native).
+const INSTALLER_KEYS: [&str; 2] = [
+    r"HKLM\Software\Classes\Installer\Products",
+    r"HKLM\Software\Classes\Installer\UpgradeCodes",
+];
+
 /// The environment of every Wine program here: the runner's own prefix, quiet, headless.
 fn wine(program: &str, prefix: &Path) -> ToolCommand {
     ToolCommand::new(program)
@@ -110,6 +116,14 @@ fn in_wine(work: &Path, msi: &Path, runner: &Path, probe: &Path, tally: &mut Tal
                 "/qn",
             ])
             .output()?;
+        // Wine deviation: Windows has Windows Installer's product registry from setup on; a
+        // Wine prefix makes these keys at its first install and keeps them, empty, after the
+        // last uninstall. Made here, so the runner's before/after snapshots see Windows' state.
+        for key in INSTALLER_KEYS {
+            wine("wine", &prefix)
+                .args(["reg", "add", key, "/f", "/reg:64"])
+                .run()?;
+        }
         Ok(())
     })?;
     let args = runner_args(
