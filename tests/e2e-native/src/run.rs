@@ -113,16 +113,17 @@ fn wrapping(cx: &Context) -> anyhow::Result<()> {
             fake_password_provider::FAKE_DLL
         ),
     }
-    if inbox.is_none() {
-        fake_password_provider::register_on(&cx.machine, &cx.probe)?;
-    }
+    let fake = match inbox {
+        Some(_) => None,
+        None => Some(fake_password_provider::register_on(&cx.machine, &cx.probe)?),
+    };
     let result = suite::wrapping_appends_the_link_and_the_filter_hides_the_inbox(
         &cx.machine,
         &cx.package,
         &cx.probe,
     );
-    if inbox.is_none() {
-        fake_password_provider::unregister_on(&cx.machine)?;
+    if let Some(fake) = fake {
+        fake_password_provider::unregister_on(&cx.machine, fake)?;
     }
     result
 }

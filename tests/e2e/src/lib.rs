@@ -47,7 +47,10 @@ pub const CLSID_KEY: &str = concat!(
     sspr_identity::provider_clsid!()
 );
 
-/// The key LogonUI enumerates to find credential providers.
+/// The key LogonUI enumerates to find credential providers: one subkey per provider.
+pub const PROVIDERS_KEY: &str = concat!(r"HKLM\", sspr_identity::credential_providers_key!());
+
+/// Our entry under [`PROVIDERS_KEY`].
 pub const PROVIDER_KEY: &str = concat!(r"HKLM\", sspr_identity::provider_key!());
 
 /// The credential provider filter's CLSID, the DLL's second class.

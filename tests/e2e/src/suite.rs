@@ -384,8 +384,22 @@ pub fn silent_uninstall_leaves_nothing(
     payload: &Payload,
 ) -> anyhow::Result<()> {
     let view = machine.native_view();
-    let policy = RegValue::sz("https://policy.example.test/");
     let policy_existed = machine.reg_query(POLICY_KEY, view)?.is_some();
+    let result = uninstall_with_a_policy(machine, package, payload);
+    // The admin's policy value this test set goes, whether or not the test passed.
+    if !policy_existed && machine.reg_query(POLICY_KEY, view)?.is_some() {
+        machine.reg_delete_key(POLICY_KEY, view)?;
+    }
+    result
+}
+
+fn uninstall_with_a_policy(
+    machine: &dyn Machine,
+    package: &Package,
+    payload: &Payload,
+) -> anyhow::Result<()> {
+    let view = machine.native_view();
+    let policy = RegValue::sz("https://policy.example.test/");
     machine.reg_add(POLICY_KEY, "PortalUrl", &policy, view)?;
     let before = machine.snapshot()?;
 
@@ -411,11 +425,7 @@ pub fn silent_uninstall_leaves_nothing(
         machine.reg_values(POLICY_KEY, view)?,
         Some([("PortalUrl".to_owned(), policy)].into())
     );
-    assert_not_installed(machine)?;
-    if !policy_existed {
-        machine.reg_delete_key(POLICY_KEY, view)?;
-    }
-    Ok(())
+    assert_not_installed(machine)
 }
 
 /// The field descriptors the provider answers at logon, as the probe prints them:
@@ -628,6 +638,60 @@ pub fn wrapping_appends_the_link_and_the_filter_hides_the_inbox(
     assert_eq!(filter.get("filter_create")?, probe::S_OK);
     assert_eq!(filter.get("filter.logon")?, INBOX_HIDDEN);
     assert_eq!(filter.get("filter.unlock")?, INBOX_HIDDEN);
+    filter_hides_only_the_inbox_in_the_registered_list(machine, probe)?;
     machine.uninstall(package)?;
     assert_not_installed(machine)
+}
+
+/// The credential providers registered on `machine` (what LogonUI enumerates), braced CLSIDs.
+pub fn registered_providers(machine: &dyn Machine) -> anyhow::Result<Vec<String>> {
+    Ok(machine
+        .reg_query(crate::PROVIDERS_KEY, machine.native_view())?
+        .unwrap_or_default()
+        .into_keys()
+        .filter(|path| !path.is_empty() && !path.contains('\\'))
+        .collect())
+}
+
+/// The filter given the machine's own provider list (with ours, installed): at logon and unlock
+/// only the inbox password provider is hidden, every other provider left as it was; in CredUI
+/// and change-password nothing is.
+pub fn filter_hides_only_the_inbox_in_the_registered_list(
+    machine: &dyn Machine,
+    probe: &std::path::Path,
+) -> anyhow::Result<()> {
+    let providers = registered_providers(machine)?;
+    let is_inbox =
+        |clsid: &String| clsid.eq_ignore_ascii_case(sspr_identity::PASSWORD_PROVIDER_CLSID);
+    ensure!(
+        providers.iter().any(is_inbox) && providers.iter().any(|c| c.eq_ignore_ascii_case(CLSID)),
+        "the registered providers lack the inbox password provider or ours: {providers:?}"
+    );
+    let list = providers.join(",");
+    let report = run_probe(
+        machine,
+        probe,
+        &["--filter"],
+        &[("SSPR_PROBE_PROVIDERS", &list)],
+    )?;
+    let flags = |hidden: bool| {
+        let flags: Vec<&str> = providers
+            .iter()
+            .map(|clsid| if hidden && is_inbox(clsid) { "0" } else { "1" })
+            .collect();
+        format!("{}:{}", probe::S_OK, flags.join(","))
+    };
+    for (scenario, hidden) in [
+        ("logon", true),
+        ("unlock", true),
+        ("credui", false),
+        ("change_password", false),
+    ] {
+        assert_eq!(
+            report.get(&format!("filter.{scenario}"))?,
+            flags(hidden),
+            "filter.{scenario} over {providers:?}"
+        );
+    }
+    Ok(())
 }
