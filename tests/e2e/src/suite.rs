@@ -16,8 +16,9 @@ use crate::package::Package;
 use crate::probe::{self, ProbeReport};
 use crate::registry::{RegTree, RegValue, RegValues, RegView};
 use crate::{
-    BROWSER_EMULATION_KEY, CLSID, CLSID_KEY, EVENT_SOURCE_KEY, FILTER_CLSID_KEY, FILTER_KEY,
-    PAYLOAD_FILES, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY, UNINSTALL_KEY,
+    BROWSER_EMULATION_KEY, CLSID, CLSID_KEY, DEFAULT_PORTAL_URL, EVENT_SOURCE_KEY,
+    FILTER_CLSID_KEY, FILTER_KEY, PAYLOAD_FILES, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY,
+    UNINSTALL_KEY,
 };
 
 /// Where a package's files land, as Windows and as this process see it. The x64 package installs
@@ -579,9 +580,11 @@ pub fn probe_creates_provider_through_com(
 pub const INBOX_HIDDEN: &str = "0x00000000:1,0,1";
 
 /// With a password provider registered (Windows' own, or the stand-in where there is none):
-/// the provider wraps it, so its tile's last field is our link with the installed `LinkText`,
-/// the COM half of the probe's report is as without one, and the filter hides the inbox
-/// provider at logon and unlock (the probe's provider list: smart card, inbox, ours).
+/// the provider wraps it, so its tile's fields are the inner provider's, in order, then our link
+/// with the installed `LinkText`; the COM half of the probe's report is as without one; every
+/// tile carries the link, which starts the installed reset host, and serializes a typed password
+/// as the inner provider does; the filter hides the inbox provider at logon and unlock (the
+/// probe's list, then the machine's registered providers).
 pub fn wrapping_appends_the_link_and_the_filter_hides_the_inbox(
     machine: &dyn Machine,
     package: &Package,
@@ -614,25 +617,29 @@ pub fn wrapping_appends_the_link_and_the_filter_hides_the_inbox(
     ] {
         assert_eq!(report.get(key)?, fallback.get(key)?, "probe's {key}");
     }
-    let fields: usize = report.get("fields")?.parse().context("fields")?;
-    ensure!(
-        fields >= 2,
-        "the wrapped tile has {fields} fields: {report:#?}"
-    );
-    let last = fields - 1;
+    // Fields passed through: the inner provider's own, in order, then our link.
+    let inner = run_probe(
+        machine,
+        probe,
+        &[sspr_identity::PASSWORD_PROVIDER_CLSID],
+        &[],
+    )?;
+    let inner_fields: usize = inner.get("fields")?.parse().context("inner fields")?;
     assert_eq!(
-        report.get(&format!("field{last}"))?,
-        format!("{last}:3:{link_text}"),
+        report.get("fields")?,
+        (inner_fields + 1).to_string(),
+        "fields: the inner provider's {inner_fields} and our link"
+    );
+    for index in 0..inner_fields {
+        let key = format!("field{index}");
+        assert_eq!(report.get(&key)?, inner.get(&key)?, "{key} passed through");
+    }
+    assert_eq!(
+        report.get(&format!("field{inner_fields}"))?,
+        format!("{inner_fields}:3:{link_text}"),
         "the wrapped tile's last field"
     );
-    ensure!(
-        report
-            .get("credentials")?
-            .parse::<u32>()
-            .context("credentials")?
-            >= 1,
-        "the wrapped provider shows no tile: {report:#?}"
-    );
+    tiles_carry_the_link_and_serialize_untouched(machine, probe, &dir, link_text, inner_fields)?;
 
     let filter = run_probe(machine, probe, &["--filter"], &[])?;
     assert_eq!(filter.get("filter_create")?, probe::S_OK);
@@ -691,6 +698,65 @@ pub fn filter_hides_only_the_inbox_in_the_registered_list(
             report.get(&format!("filter.{scenario}"))?,
             flags(hidden),
             "filter.{scenario} over {providers:?}"
+        );
+    }
+    Ok(())
+}
+
+/// LogonUI's conversation (`--tiles`) with the reset host replaced by the probe's recorder (as
+/// the Wine suite does): on every tile our link's value is `link_text`, clicking it starts the
+/// installed host with the portal and LogonUI's window, and the typed password is serialized by
+/// the inner provider (its CLSID, `CPGSR_RETURN_CREDENTIAL_FINISHED`), not by us.
+fn tiles_carry_the_link_and_serialize_untouched(
+    machine: &dyn Machine,
+    probe: &std::path::Path,
+    dir: &InstallDir,
+    link_text: &str,
+    link_field: usize,
+) -> anyhow::Result<()> {
+    let host = dir.host.join(sspr_identity::RESET_HOST_EXE);
+    std::fs::copy(probe, &host).with_context(|| format!("replacing {}", host.display()))?;
+    let record = machine.scratch_file("host-record", "d");
+    std::fs::create_dir_all(&record).with_context(|| format!("creating {}", record.display()))?;
+    let record = machine.windows_path(&record)?;
+    let tiles = run_probe(
+        machine,
+        probe,
+        &["--tiles"],
+        &[("SSPR_PROBE_RECORD_DIR", record.as_str())],
+    )?;
+    assert_eq!(
+        tiles.get("link_field")?,
+        link_field.to_string(),
+        "{tiles:#?}"
+    );
+    let credentials: usize = tiles.get("credentials")?.parse().context("credentials")?;
+    ensure!(credentials >= 1, "no tiles: {tiles:#?}");
+    let host_line = format!(
+        r#""{}\{}" --portal-url={} --parent-window="#,
+        dir.windows,
+        sspr_identity::RESET_HOST_EXE,
+        DEFAULT_PORTAL_URL
+    );
+    for index in 0..credentials {
+        let key = |name: &str| format!("cred{index}.{name}");
+        assert_eq!(tiles.get(&key(&format!("value{link_field}")))?, link_text);
+        assert_eq!(tiles.get(&key("link"))?, probe::S_OK, "{}", key("link"));
+        let started = tiles.get(&key("host"))?;
+        ensure!(
+            started.starts_with(&host_line),
+            "{} = {started:?}, expected it to start with {host_line:?}",
+            key("host")
+        );
+        let serialization = tiles.get(&key("serialization"))?;
+        let parts: Vec<&str> = serialization.splitn(5, ':').collect();
+        ensure!(
+            parts.len() == 5
+                && parts[0] == probe::S_OK
+                && parts[1] == "2"
+                && parts[3].eq_ignore_ascii_case(sspr_identity::PASSWORD_PROVIDER_CLSID),
+            "{} = {serialization:?}: not the inner provider's finished credential",
+            key("serialization")
         );
     }
     Ok(())
