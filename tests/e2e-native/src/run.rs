@@ -178,6 +178,21 @@ fn diag_report(cx: &Context) -> anyhow::Result<()> {
     suite::assert_not_installed(&cx.machine)
 }
 
+/// After a failed test: the product uninstalled if the test left it installed, so the next
+/// test starts from a clean machine; says so in the failure.
+fn restore(cx: &Context, mut failure: String) -> String {
+    let installed = suite::install_dir(&cx.machine).is_ok_and(|dir| dir.host.exists())
+        || suite::arp_entries(&cx.machine, &suite::ARP_IDENTITY).is_ok_and(|arp| !arp.is_empty());
+    if installed {
+        let outcome = match cx.machine.uninstall(&cx.package) {
+            Ok(_) => "uninstalled the product it left behind".to_owned(),
+            Err(error) => format!("could not uninstall the product it left behind: {error:#}"),
+        };
+        failure.push_str(&format!("\n(after the failure: {outcome})"));
+    }
+    failure
+}
+
 /// Runs one test, catching a failed assertion's panic; `Err(message)` on failure.
 fn run_one(test: Test, cx: &Context) -> Result<(), String> {
     match catch_unwind(AssertUnwindSafe(|| test(cx))) {
@@ -241,7 +256,12 @@ pub fn main() -> ExitCode {
     let mut failures = Vec::new();
     let results = TESTS
         .iter()
-        .map(|(name, test)| (*name, run_one(*test, &cx)))
+        .map(|(name, test)| {
+            (
+                *name,
+                run_one(*test, &cx).map_err(|error| restore(&cx, error)),
+            )
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .chain([(CLEAN, clean_after_the_run(&cx, &before))]);

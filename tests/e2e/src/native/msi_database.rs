@@ -60,10 +60,8 @@ fn rows(database: &Handle, query: &str) -> anyhow::Result<Vec<Handle>> {
     check(status, query)?;
     let view = Handle(view);
     // SAFETY: the view is open; no parameter record.
-    check(
-        unsafe { MsiViewExecute(view.0, MSIHANDLE::default()) },
-        query,
-    )?;
+    let status = unsafe { MsiViewExecute(view.0, MSIHANDLE::default()) };
+    check(status, query)?;
     let mut records = Vec::new();
     loop {
         let mut record = MSIHANDLE::default();
