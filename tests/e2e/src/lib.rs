@@ -16,12 +16,14 @@
 //!   password provider (Wine has none), so the provider's wrapping mode can run;
 //! - [`fault_injection`]: the provider DLL built with its `fault-injection` feature;
 //! - [`log`]: reads an `msiexec /l*v` log;
+//! - [`diag`]: runs `SsprDiag.exe --json` and reads its report;
 //! - [`process`]: runs host programs with a deadline;
 //! - [`machine`]: the one interface the shared tests ([`suite`]) use, implemented for a Wine
 //!   prefix ([`wine_machine`]) and, on Windows, for the machine itself (`native`: the native
 //!   runner `sspr-e2e-native.exe`, tests/e2e-native).
 
 pub mod config;
+pub mod diag;
 pub mod fake_password_provider;
 pub mod fault_injection;
 pub mod log;
