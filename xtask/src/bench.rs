@@ -226,7 +226,13 @@ fn floor_seconds(
             false,
         )?;
         let msi = scratch.join(format!("{}.msi", arch.name()));
-        total += seconds(&wix::wixl(&ws.wix_dir(), &stage, arch, version, &msi))?;
+        total += seconds(&wix::wixl(&wix::MsiBuild {
+            wix_dir: &ws.wix_dir(),
+            stage_dir: &stage,
+            arch,
+            version,
+            output: &msi,
+        }))?;
     }
     Ok(total)
 }
@@ -359,13 +365,13 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         seconds(&gcab.cwd(&stage))?;
         let empty_stage = stage_copy(&ws, arch, &sizes.join("empty"), true)?;
         let empty_msi = sizes.join("empty.msi");
-        seconds(&wix::wixl(
-            &ws.wix_dir(),
-            &empty_stage,
+        seconds(&wix::wixl(&wix::MsiBuild {
+            wix_dir: &ws.wix_dir(),
+            stage_dir: &empty_stage,
             arch,
             version,
-            &empty_msi,
-        ))?;
+            output: &empty_msi,
+        }))?;
         let floor = size(&cab)? + size(&empty_msi)?;
         figures.push(Figure::new(
             &format!("{arch} MSI size"),

@@ -126,6 +126,16 @@ impl ToolCommand {
     }
 }
 
+/// What a tool printed, stdout then stderr, as one text: for tools that report on both
+/// (osslsigncode, signtool, wixl).
+pub fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 impl fmt::Debug for ToolCommand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ToolCommand({self})")

@@ -49,6 +49,22 @@ fn wine_path(path: &Path) -> Result<String> {
     Ok(format!("Z:{}", text.replace('/', "\\")))
 }
 
+/// `cargo xtask e2e-native [--msi PACKAGE]`: the runner against `msi` (default: the x64 package
+/// of `cargo xtask dist --arch x64`), ending with the tally's lines.
+pub fn run_task(msi: Option<PathBuf>) -> Result<()> {
+    let ws = Workspace::locate();
+    let msi = msi.unwrap_or_else(|| {
+        ws.target_dir
+            .join("dist")
+            .join(Arch::X64.name())
+            .join("SsprWindowsLogon.PROD.msi")
+    });
+    let mut tally = Tally::default();
+    let result = run(&ws, &msi, &mut tally);
+    println!("{}", tally.report());
+    result
+}
+
 /// Builds the runner and runs it against `msi` (an x64 package), counting into `tally`.
 pub fn run(ws: &Workspace, msi: &Path, tally: &mut Tally) -> Result<()> {
     if !msi.is_file() {

@@ -1,50 +1,19 @@
 //! `cargo xtask`: the project's build tasks. This file only parses the command line and
 //! dispatches; each verb lives in its own module.
 
-mod arch;
-mod archive;
-mod bench;
-mod checksum;
-mod command;
-mod deny;
-mod dist;
-mod e2e_native;
-mod fsutil;
-mod fuzz;
-mod identity;
-mod imports;
-mod manifest;
-mod msi_check;
-mod msi_diff;
-mod msi_fixup;
-mod payload;
-mod policy_definitions;
-mod progress;
-mod repro;
-mod sbom;
-mod setup;
-mod sign;
-mod signed_compare;
-mod test_keys;
-mod test_suite;
-mod test_tally;
-mod validate;
-mod verify_release;
-mod verify_repro;
-mod version;
-mod windows_clippy;
-mod wix;
-mod workspace;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::arch::ArchChoice;
-use crate::version::ProductVersion;
-use crate::wix::Backend;
-use crate::workspace::Workspace;
+use xtask::arch::ArchChoice;
+use xtask::version::ProductVersion;
+use xtask::wix::Backend;
+use xtask::workspace::Workspace;
+use xtask::{
+    bench, deny, dist, fuzz, msi_diff, sign, test_suite, validate, verify_release, verify_repro,
+    windows_clippy,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "SsprWindowsLogon build tasks")]
@@ -238,19 +207,7 @@ fn main() -> ExitCode {
         .map(drop),
         Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
-        Task::E2eNative(args) => {
-            let ws = Workspace::locate();
-            let msi = args.msi.unwrap_or_else(|| {
-                ws.target_dir
-                    .join("dist")
-                    .join("x64")
-                    .join("SsprWindowsLogon.PROD.msi")
-            });
-            let mut tally = test_tally::Tally::default();
-            let result = e2e_native::run(&ws, &msi, &mut tally);
-            println!("{}", tally.report());
-            result
-        }
+        Task::E2eNative(args) => xtask::e2e_native::run_task(args.msi),
         Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

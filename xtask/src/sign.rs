@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::command::ToolCommand;
+use crate::command::{printed, ToolCommand};
 
 /// A secret string: `Debug`/`Display` print `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -494,12 +494,7 @@ pub fn verify_file(config: &SigningConfig, file: &Path) -> Result<()> {
 fn run_scrubbed(config: &SigningConfig, command: &ToolCommand, what: &str) -> Result<()> {
     let output = command.output()?;
     if !output.status.success() {
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        bail!("{what} failed: {}", config.scrub(text.trim()));
+        bail!("{what} failed: {}", config.scrub(printed(&output).trim()));
     }
     Ok(())
 }
@@ -510,20 +505,9 @@ fn sign_in_place(config: &SigningConfig, password_file: Option<&Path>, file: &Pa
     signed.push(".signed");
     let signed = PathBuf::from(signed);
     let command = osslsigncode_sign(config, password_file, file, &signed);
-    let output = command.output()?;
-    if !output.status.success() {
+    run_scrubbed(config, &command, &format!("signing {}", file.display())).inspect_err(|_| {
         let _ = fs::remove_file(&signed);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        bail!(
-            "signing {} failed: {}",
-            file.display(),
-            config.scrub(text.trim())
-        );
-    }
+    })?;
     fs::rename(&signed, file)
         .with_context(|| format!("cannot replace {} with its signed copy", file.display()))
 }
@@ -577,11 +561,7 @@ pub fn graft_signature(signed: &Path, file: &Path, work: &Path) -> Result<()> {
 /// Verifies `file`'s signature; the error carries osslsigncode's reason.
 fn verify(config: &SigningConfig, file: &Path) -> Result<()> {
     let output = osslsigncode_verify(config, file).output()?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = printed(&output);
     if !output.status.success() || !text.contains("Signature verification: ok") {
         let reason: Vec<&str> = text
             .lines()

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::command::ToolCommand;
+use crate::command::{printed, ToolCommand};
 
 /// The streams that hold an MSI's Authenticode signature.
 const MSI_SIGNATURE_STREAMS: [&str; 2] = ["\u{5}DigitalSignature", "\u{5}MsiDigitalSignatureEx"];
@@ -215,15 +215,6 @@ fn msi_difference(a: &Path, b: &Path, work: &Path) -> Result<Option<String>> {
         return Ok(Some(format!("{name}: {reason}")));
     }
     Ok(None)
-}
-
-/// What osslsigncode printed, stdout then stderr: it reports on both.
-fn printed(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Whether a signed file's signature digest differs from the digest of its content (both as

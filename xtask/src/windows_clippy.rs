@@ -17,11 +17,12 @@ use crate::workspace::Workspace;
 /// `sspr-version-resource`) run on the build machine only, and the host
 /// `cargo clippy --workspace` in `.ci/run` lints them; `sspr-e2e`'s Windows half (src/native) is
 /// linted here through the native runner `sspr-e2e-native`, which builds it for Windows.
-pub const WINDOWS_PACKAGES: [&str; 15] = [
+pub const WINDOWS_PACKAGES: [&str; 16] = [
     "sspr-credential-provider",
     "sspr-reset-host",
     "sspr-diag",
     "sspr-settings",
+    "sspr-registry",
     "sspr-sandbox",
     "sspr-panic-guard",
     "sspr-url-policy",

@@ -32,41 +32,39 @@ pub fn defines(arch: Arch, version: ProductVersion) -> Vec<(String, String)> {
     ]
 }
 
+/// What either compiler builds one MSI from, and where it writes it.
+#[derive(Clone, Copy, Debug)]
+pub struct MsiBuild<'a> {
+    /// The sources (`wix/`).
+    pub wix_dir: &'a Path,
+    /// The payload under its shipped names; the sources' `File/@Source`s are relative to it.
+    pub stage_dir: &'a Path,
+    pub arch: Arch,
+    pub version: ProductVersion,
+    pub output: &'a Path,
+}
+
 /// `wixl`, run in the staging folder so `File/@Source` stays relative (wixl refuses absolute ones).
-pub fn wixl(
-    wix_dir: &Path,
-    stage_dir: &Path,
-    arch: Arch,
-    version: ProductVersion,
-    output: &Path,
-) -> ToolCommand {
+pub fn wixl(build: &MsiBuild) -> ToolCommand {
     let mut command = ToolCommand::new("wixl")
         .arg("-a")
-        .arg(arch.name())
+        .arg(build.arch.name())
         .arg("-I")
-        .arg(wix_dir);
-    for (name, value) in defines(arch, version) {
+        .arg(build.wix_dir);
+    for (name, value) in defines(build.arch, build.version) {
         command = command.arg("-D").arg(format!("{name}={value}"));
     }
     command
         .arg("-o")
-        .arg(output)
-        .arg(wix_dir.join(PRODUCT_SOURCE))
-        .cwd(stage_dir)
+        .arg(build.output)
+        .arg(build.wix_dir.join(PRODUCT_SOURCE))
+        .cwd(build.stage_dir)
 }
 
 /// `cargo wix` on a Windows host, with the binaries already built (`--no-build`). cargo-wix needs
 /// a package for its metadata: the provider's. Our variables go to candle (`-C`), the staging
 /// folder to light as its bind path (`-L -b -L <dir>`), so the same relative `Source`s resolve.
-pub fn cargo_wix(
-    cargo: &str,
-    workspace: &Path,
-    wix_dir: &Path,
-    stage_dir: &Path,
-    arch: Arch,
-    version: ProductVersion,
-    output: &Path,
-) -> ToolCommand {
+pub fn cargo_wix(cargo: &str, workspace: &Path, build: &MsiBuild) -> ToolCommand {
     let mut command = ToolCommand::new(cargo)
         .args([
             "wix",
@@ -76,18 +74,18 @@ pub fn cargo_wix(
             "sspr-credential-provider",
         ])
         .arg("--target")
-        .arg(arch.rust_target())
+        .arg(build.arch.rust_target())
         .arg("--install-version")
-        .arg(version.to_string())
+        .arg(build.version.to_string())
         .arg("--include")
-        .arg(wix_dir.join(PRODUCT_SOURCE))
+        .arg(build.wix_dir.join(PRODUCT_SOURCE))
         .arg("--compiler-arg")
-        .arg(format!("-I{}", wix_dir.display()))
+        .arg(format!("-I{}", build.wix_dir.display()))
         .arg("--compiler-arg")
         .arg("-arch")
         .arg("--compiler-arg")
-        .arg(arch.name());
-    for (name, value) in defines(arch, version) {
+        .arg(build.arch.name());
+    for (name, value) in defines(build.arch, build.version) {
         command = command
             .arg("--compiler-arg")
             .arg(format!("-d{name}={value}"));
@@ -96,9 +94,9 @@ pub fn cargo_wix(
         .arg("--linker-arg")
         .arg("-b")
         .arg("--linker-arg")
-        .arg(stage_dir)
+        .arg(build.stage_dir)
         .arg("--output")
-        .arg(output)
+        .arg(build.output)
         .cwd(workspace)
 }
 
@@ -122,15 +120,26 @@ mod tests {
         ProductVersion::parse("1.2.3").unwrap()
     }
 
+    /// wixl's command line with short placeholder paths.
+    fn short_wixl(arch: Arch) -> ToolCommand {
+        wixl(&MsiBuild {
+            wix_dir: Path::new("/w"),
+            stage_dir: Path::new("/s"),
+            arch,
+            version: v(),
+            output: Path::new("/o"),
+        })
+    }
+
     #[test]
     fn wixl_gets_arch_includes_and_defines() {
-        let cmd = wixl(
-            Path::new("/w/wix"),
-            Path::new("/w/stage"),
-            Arch::X64,
-            v(),
-            Path::new("/o/a.msi"),
-        );
+        let cmd = wixl(&MsiBuild {
+            wix_dir: Path::new("/w/wix"),
+            stage_dir: Path::new("/w/stage"),
+            arch: Arch::X64,
+            version: v(),
+            output: Path::new("/o/a.msi"),
+        });
         assert_eq!(cmd.program, "wixl");
         assert_eq!(
             cmd.arg_strings(),
@@ -157,15 +166,7 @@ mod tests {
 
     #[test]
     fn a_help_url_is_passed_only_when_given() {
-        let base = || {
-            wixl(
-                Path::new("/w"),
-                Path::new("/s"),
-                Arch::X64,
-                v(),
-                Path::new("/o"),
-            )
-        };
+        let base = || short_wixl(Arch::X64);
         assert_eq!(
             base().with_help_url(Backend::Wixl, None).arg_strings(),
             base().arg_strings()
@@ -181,13 +182,7 @@ mod tests {
 
     #[test]
     fn wixl_x86_passes_x86() {
-        let cmd = wixl(
-            Path::new("/w"),
-            Path::new("/s"),
-            Arch::X86,
-            v(),
-            Path::new("/o"),
-        );
+        let cmd = short_wixl(Arch::X86);
         assert_eq!(&cmd.arg_strings()[..2], ["-a", "x86"]);
         assert!(cmd.arg_strings().contains(&"Arch=x86".to_string()));
     }
@@ -197,11 +192,13 @@ mod tests {
         let cmd = cargo_wix(
             "cargo",
             Path::new("C:/src"),
-            Path::new("C:/src/wix"),
-            Path::new("C:/stage"),
-            Arch::X86,
-            v(),
-            Path::new("C:/out/x.msi"),
+            &MsiBuild {
+                wix_dir: Path::new("C:/src/wix"),
+                stage_dir: Path::new("C:/stage"),
+                arch: Arch::X86,
+                version: v(),
+                output: Path::new("C:/out/x.msi"),
+            },
         );
         let args = cmd.arg_strings();
         assert_eq!(

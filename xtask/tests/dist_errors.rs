@@ -13,6 +13,15 @@ fn xtask(args: &[&str], path_env: Option<&Path>) -> Output {
     command.output().expect("xtask runs")
 }
 
+/// `cargo xtask dist ARGS --out-dir OUT_DIR`.
+fn dist_into(out_dir: &Path, args: &[&str], path_env: Option<&Path>) -> Output {
+    let out_dir = out_dir.to_str().expect("a UTF-8 temporary path");
+    let mut all = vec!["dist"];
+    all.extend(args);
+    all.extend(["--out-dir", out_dir]);
+    xtask(&all, path_env)
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -32,16 +41,7 @@ fn assert_no_artifacts(out: &Path) {
 fn a_pre_release_version_is_refused_with_the_reason() {
     let out = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
-    let output = xtask(
-        &[
-            "dist",
-            "--version",
-            "1.0.0-rc.1",
-            "--out-dir",
-            dist.to_str().unwrap(),
-        ],
-        None,
-    );
+    let output = dist_into(&dist, &["--version", "1.0.0-rc.1"], None);
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(
@@ -71,10 +71,7 @@ fn missing_tools_are_named_one_per_line_with_their_package() {
     let out = tempfile::tempdir().unwrap();
     let empty_path = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
-    let output = xtask(
-        &["dist", "--no-setup", "--out-dir", dist.to_str().unwrap()],
-        Some(empty_path.path()),
-    );
+    let output = dist_into(&dist, &["--no-setup"], Some(empty_path.path()));
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     for line in [
@@ -95,17 +92,7 @@ fn an_unwritable_output_folder_is_named() {
     let file = root.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
     let dist = file.join("dist");
-    let output = xtask(
-        &[
-            "dist",
-            "--no-setup",
-            "--arch",
-            "x64",
-            "--out-dir",
-            dist.to_str().unwrap(),
-        ],
-        None,
-    );
+    let output = dist_into(&dist, &["--no-setup", "--arch", "x64"], None);
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(
@@ -122,16 +109,7 @@ fn an_unwritable_output_folder_is_named() {
 #[test]
 fn the_wix_backend_is_refused_off_windows_before_building() {
     let out = tempfile::tempdir().unwrap();
-    let output = xtask(
-        &[
-            "dist",
-            "--backend",
-            "wix",
-            "--out-dir",
-            out.path().to_str().unwrap(),
-        ],
-        None,
-    );
+    let output = dist_into(out.path(), &["--backend", "wix"], None);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("runs only on Windows; on this machine use --backend wixl"));
     assert_no_artifacts(out.path());
@@ -141,17 +119,7 @@ fn the_wix_backend_is_refused_off_windows_before_building() {
 fn dry_run_prints_the_plan_and_builds_nothing() {
     let out = tempfile::tempdir().unwrap();
     let dist = out.path().join("dist");
-    let output = xtask(
-        &[
-            "dist",
-            "--dry-run",
-            "--version",
-            "2.3.4",
-            "--out-dir",
-            dist.to_str().unwrap(),
-        ],
-        None,
-    );
+    let output = dist_into(&dist, &["--dry-run", "--version", "2.3.4"], None);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -5,50 +5,30 @@
 //! msvcrt and kernel32 imports and the tests would depend on that startup code's version.
 //! The payload binaries themselves are audited by `cargo xtask dist`.
 
-// `cargo xtask` uses the whole module; these tests use part of it.
-#[allow(dead_code)]
-#[path = "../src/imports.rs"]
-mod imports;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
-use imports::{audit_file, read_exports, read_imports, Import, Win7Imports};
+use xtask::arch::{self, Arch};
+use xtask::imports::{audit_file, read_exports, read_imports, Import, Win7Imports};
 
-#[derive(Clone, Copy, Debug)]
-enum Arch {
-    X64,
-    X86,
+/// The mingw-w64 `tool` for `arch`: it shares its prefix with the C compiler Rust links with.
+fn mingw_tool(arch: Arch, tool: &str) -> String {
+    let gcc = arch::linker(arch);
+    format!("{}{tool}", gcc.strip_suffix("gcc").unwrap_or(gcc))
 }
 
-impl Arch {
-    fn triple(self) -> &'static str {
-        match self {
-            Arch::X64 => "x86_64-w64-mingw32",
-            Arch::X86 => "i686-w64-mingw32",
-        }
-    }
-
-    fn debian_package(self) -> &'static str {
-        match self {
-            Arch::X64 => "gcc-mingw-w64-x86-64",
-            Arch::X86 => "gcc-mingw-w64-i686",
-        }
-    }
-
-    /// The linker's name for the C function `entry`: i686 symbols carry a leading underscore.
-    fn entry_symbol(self, function: &str) -> String {
-        match self {
-            Arch::X64 => function.to_owned(),
-            Arch::X86 => format!("_{function}"),
-        }
+/// The linker's name for the C function `entry`: i686 symbols carry a leading underscore.
+fn entry_symbol(arch: Arch, function: &str) -> String {
+    match arch {
+        Arch::X64 => function.to_owned(),
+        Arch::X86 => format!("_{function}"),
     }
 }
 
 /// Runs one mingw-w64 tool and fails with its output, or with how to install it if it is missing.
 fn run_tool(arch: Arch, tool: &str, args: &[&str], dir: &Path) -> anyhow::Result<()> {
-    let program = format!("{}-{tool}", arch.triple());
+    let program = mingw_tool(arch, tool);
     let output = Command::new(&program)
         .args(args)
         .current_dir(dir)
@@ -56,7 +36,7 @@ fn run_tool(arch: Arch, tool: &str, args: &[&str], dir: &Path) -> anyhow::Result
         .with_context(|| {
             format!(
                 "cannot run {program}; install the Debian package {} (docs/design.md, \"Windows 7 targets and the import audit\")",
-                arch.debian_package()
+                arch::linker_package(arch)
             )
         })?;
     if !output.status.success() {
@@ -83,7 +63,7 @@ fn build(
     let source_file = format!("{name}.c");
     std::fs::write(dir.join(&source_file), source)
         .with_context(|| format!("cannot write {source_file}"))?;
-    let entry_symbol = arch.entry_symbol(entry);
+    let entry_symbol = entry_symbol(arch, entry);
     let mut args = vec![
         "-Os",
         "-nostartfiles",

@@ -1,5 +1,6 @@
 //! What the checks may ask of a machine: registry keys and values (in an explicit hive and
-//! registry view), a few system facts, environment variables and files.
+//! registry view), a few system facts, environment variables and files. Hives, views and values
+//! are `sspr-registry`'s, the reader the settings crate uses too.
 //!
 //! The checks see only [`Machine`], so they run on Linux against [`crate::fixture::FakeMachine`];
 //! `crate::windows` implements it over the real registry and system calls.
@@ -8,43 +9,10 @@ use std::fmt;
 
 use sspr_settings::{RegValue, RegistryRead};
 
-/// A registry root.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Hive {
-    LocalMachine,
-    CurrentUser,
-    Users,
-}
-
-impl Hive {
-    /// The short form admins type (`HKLM`).
-    pub fn short_name(self) -> &'static str {
-        match self {
-            Hive::LocalMachine => "HKLM",
-            Hive::CurrentUser => "HKCU",
-            Hive::Users => "HKU",
-        }
-    }
-
-    /// The long form `.reg` files use (`HKEY_LOCAL_MACHINE`).
-    pub fn long_name(self) -> &'static str {
-        match self {
-            Hive::LocalMachine => "HKEY_LOCAL_MACHINE",
-            Hive::CurrentUser => "HKEY_CURRENT_USER",
-            Hive::Users => "HKEY_USERS",
-        }
-    }
-}
-
-/// Which registry view: on 64-bit Windows, 64-bit programs (LogonUI among them) see the native
-/// view and 32-bit programs the WOW64 one (`Wow6432Node`). On 32-bit Windows both are the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum View {
-    /// `KEY_WOW64_64KEY`: what LogonUI reads on 64-bit Windows.
-    Native,
-    /// `KEY_WOW64_32KEY`: where an x86 package's rows land on 64-bit Windows.
-    Wow32,
-}
+pub use sspr_registry::{
+    Hive, Value, View, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_NONE, REG_QWORD,
+    REG_SZ,
+};
 
 /// A registry key: hive, view and path below the hive (no leading or trailing `\`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,146 +100,6 @@ pub fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.len() >= prefix.len()
         && text.is_char_boundary(prefix.len())
         && text[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
-pub const REG_NONE: u32 = 0;
-pub const REG_SZ: u32 = 1;
-pub const REG_EXPAND_SZ: u32 = 2;
-pub const REG_BINARY: u32 = 3;
-pub const REG_DWORD: u32 = 4;
-pub const REG_MULTI_SZ: u32 = 7;
-pub const REG_QWORD: u32 = 11;
-
-/// A registry value with its type; unlike [`sspr_settings::RegValue`] it keeps binary data
-/// (proxy settings are binary) and every type a `.reg` export must reproduce.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    Dword(u32),
-    Qword(u64),
-    String(String),
-    ExpandString(String),
-    MultiString(Vec<String>),
-    Binary(Vec<u8>),
-    /// Any other type (REG_NONE, REG_DWORD_BIG_ENDIAN, ...), raw.
-    Other {
-        kind: u32,
-        data: Vec<u8>,
-    },
-}
-
-impl Value {
-    /// `REG_SZ` value from text.
-    pub fn sz(text: &str) -> Self {
-        Value::String(text.to_owned())
-    }
-
-    /// Decodes a value as the registry returns it: type number and raw bytes.
-    pub fn from_raw(kind: u32, bytes: &[u8]) -> Self {
-        let units = || -> Vec<u16> {
-            bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect()
-        };
-        let text = |units: &[u16]| {
-            let end = units.iter().position(|&u| u == 0).unwrap_or(units.len());
-            String::from_utf16_lossy(&units[..end])
-        };
-        match kind {
-            REG_DWORD if bytes.len() >= 4 => {
-                Value::Dword(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-            }
-            REG_QWORD if bytes.len() >= 8 => {
-                let mut le = [0u8; 8];
-                le.copy_from_slice(&bytes[..8]);
-                Value::Qword(u64::from_le_bytes(le))
-            }
-            REG_SZ => Value::String(text(&units())),
-            REG_EXPAND_SZ => Value::ExpandString(text(&units())),
-            REG_MULTI_SZ => {
-                let units = units();
-                let mut items: Vec<String> = units
-                    .split(|&u| u == 0)
-                    .map(String::from_utf16_lossy)
-                    .collect();
-                while items.last().is_some_and(|s| s.is_empty()) {
-                    items.pop();
-                }
-                Value::MultiString(items)
-            }
-            REG_BINARY => Value::Binary(bytes.to_vec()),
-            kind => Value::Other {
-                kind,
-                data: bytes.to_vec(),
-            },
-        }
-    }
-
-    /// The registry type number.
-    pub fn kind(&self) -> u32 {
-        match self {
-            Value::Dword(_) => REG_DWORD,
-            Value::Qword(_) => REG_QWORD,
-            Value::String(_) => REG_SZ,
-            Value::ExpandString(_) => REG_EXPAND_SZ,
-            Value::MultiString(_) => REG_MULTI_SZ,
-            Value::Binary(_) => REG_BINARY,
-            Value::Other { kind, .. } => *kind,
-        }
-    }
-
-    /// The DWORD, if this is one.
-    pub fn as_dword(&self) -> Option<u32> {
-        match self {
-            Value::Dword(n) => Some(*n),
-            _ => None,
-        }
-    }
-
-    /// The text of a `REG_SZ` or `REG_EXPAND_SZ`.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::String(s) | Value::ExpandString(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// As `reg query` would name the type.
-    pub fn type_name(&self) -> String {
-        match self.kind() {
-            REG_NONE => "REG_NONE".to_owned(),
-            REG_SZ => "REG_SZ".to_owned(),
-            REG_EXPAND_SZ => "REG_EXPAND_SZ".to_owned(),
-            REG_BINARY => "REG_BINARY".to_owned(),
-            REG_DWORD => "REG_DWORD".to_owned(),
-            REG_MULTI_SZ => "REG_MULTI_SZ".to_owned(),
-            REG_QWORD => "REG_QWORD".to_owned(),
-            other => format!("registry type {other}"),
-        }
-    }
-
-    /// Short human form for "found" lines: `1 (REG_DWORD)`, `"text" (REG_SZ)`.
-    pub fn describe(&self) -> String {
-        match self {
-            Value::Dword(n) if *n > 9 => format!("0x{n:x} ({n}, REG_DWORD)"),
-            Value::Dword(n) => format!("{n} (REG_DWORD)"),
-            Value::Qword(n) => format!("0x{n:x} (REG_QWORD)"),
-            Value::String(s) => format!("\"{s}\" (REG_SZ)"),
-            Value::ExpandString(s) => format!("\"{s}\" (REG_EXPAND_SZ)"),
-            Value::MultiString(items) => format!("{items:?} (REG_MULTI_SZ)"),
-            Value::Binary(bytes) => format!("{} bytes (REG_BINARY)", bytes.len()),
-            Value::Other { data, .. } => format!("{} bytes ({})", data.len(), self.type_name()),
-        }
-    }
-
-    /// The settings crate's reduced form.
-    pub fn to_settings_value(&self) -> RegValue {
-        match self {
-            Value::Dword(n) => RegValue::Dword(*n),
-            Value::String(s) | Value::ExpandString(s) => RegValue::String(s.clone()),
-            other => RegValue::Other(other.kind()),
-        }
-    }
 }
 
 /// A 0/1 switch as Windows policies store it.
@@ -416,7 +244,7 @@ impl RegistryRead for SettingsRegistry<'_> {
     fn read(&self, key: &str, name: &str) -> Option<RegValue> {
         self.0
             .value(&RegKey::hklm(key), name)
-            .map(|value| value.to_settings_value())
+            .map(|value| RegValue::from(&value))
     }
 }
 
@@ -475,69 +303,17 @@ mod tests {
     }
 
     #[test]
-    fn values_convert_for_the_settings_model() {
-        assert_eq!(Value::Dword(1).to_settings_value(), RegValue::Dword(1));
+    fn the_settings_registry_reads_hklm_in_the_native_view() {
+        let key = RegKey::hklm(r"SOFTWARE\P");
+        let machine = FakeMachine::windows7()
+            .with_value(&key, "A", Value::ExpandString("%x%".into()))
+            .with_value(&key.in_view(View::Wow32), "B", Value::Dword(1));
+        let registry = SettingsRegistry(&machine);
         assert_eq!(
-            Value::ExpandString("%x%".into()).to_settings_value(),
-            RegValue::String("%x%".into())
+            registry.read(r"SOFTWARE\P", "A"),
+            Some(RegValue::String("%x%".into()))
         );
-        assert_eq!(
-            Value::Binary(vec![1]).to_settings_value(),
-            RegValue::Other(REG_BINARY)
-        );
-        assert_eq!(Value::Dword(16).describe(), "0x10 (16, REG_DWORD)");
-        assert_eq!(
-            Value::Other {
-                kind: 5,
-                data: vec![0; 4]
-            }
-            .describe(),
-            "4 bytes (registry type 5)"
-        );
-    }
-
-    #[test]
-    fn raw_values_decode() {
-        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        assert_eq!(
-            Value::from_raw(REG_DWORD, &[1, 2, 0, 0]),
-            Value::Dword(0x201)
-        );
-        assert_eq!(
-            Value::from_raw(REG_DWORD, &[1]),
-            Value::Other {
-                kind: REG_DWORD,
-                data: vec![1]
-            }
-        );
-        assert_eq!(
-            Value::from_raw(REG_QWORD, &[1, 0, 0, 0, 0, 0, 0, 1]),
-            Value::Qword(0x0100_0000_0000_0001)
-        );
-        assert_eq!(
-            Value::from_raw(REG_SZ, &utf16("explorer.exe\0junk")),
-            Value::sz("explorer.exe")
-        );
-        assert_eq!(
-            Value::from_raw(REG_SZ, &utf16("no terminator")),
-            Value::sz("no terminator")
-        );
-        assert_eq!(
-            Value::from_raw(REG_EXPAND_SZ, &utf16("%SystemRoot%\0")),
-            Value::ExpandString("%SystemRoot%".into())
-        );
-        assert_eq!(
-            Value::from_raw(REG_MULTI_SZ, &utf16("a\0b\0\0")),
-            Value::MultiString(vec!["a".into(), "b".into()])
-        );
-        assert_eq!(Value::from_raw(REG_BINARY, &[9]), Value::Binary(vec![9]));
-        assert_eq!(
-            Value::from_raw(REG_NONE, &[]),
-            Value::Other {
-                kind: REG_NONE,
-                data: vec![]
-            }
-        );
+        assert_eq!(registry.read(r"SOFTWARE\P", "B"), None);
     }
 
     #[test]

@@ -1,5 +1,9 @@
-//! Reads what the registration check needs from a PE file: its machine, whether it is a DLL, and
-//! its exported names (a COM server exports `DllGetClassObject` and `DllCanUnloadNow`).
+//! Reads what the registration check needs from a PE file with goblin: its machine, whether it is
+//! a DLL, and its exported names (a COM server exports `DllGetClassObject` and `DllCanUnloadNow`).
+
+use goblin::pe::characteristic::is_dll;
+use goblin::pe::export::{Export, ExportData};
+use goblin::pe::header::{Header, SIZEOF_COFF_HEADER, SIZEOF_PE_MAGIC};
 
 use crate::machine::Arch;
 
@@ -11,157 +15,189 @@ pub struct PeFacts {
     pub exports: Vec<String>,
 }
 
-const IMAGE_FILE_DLL: u16 = 0x2000;
-
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 fn arch_of(machine: u16) -> Arch {
     match machine {
-        0x014c => Arch::X86,
-        0x8664 => Arch::X64,
-        0xaa64 => Arch::Arm64,
+        goblin::pe::header::COFF_MACHINE_X86 => Arch::X86,
+        goblin::pe::header::COFF_MACHINE_X86_64 => Arch::X64,
+        goblin::pe::header::COFF_MACHINE_ARM64 => Arch::Arm64,
         other => Arch::Other(other),
     }
 }
 
-/// A section's mapping, to turn RVAs into file offsets.
-struct Section {
-    virtual_address: u32,
-    virtual_size: u32,
-    raw_offset: u32,
-    raw_size: u32,
-}
-
-fn file_offset(sections: &[Section], rva: u32) -> Option<usize> {
-    sections.iter().find_map(|s| {
-        let span = s.virtual_size.max(s.raw_size);
-        (rva >= s.virtual_address && rva - s.virtual_address < span)
-            .then(|| (s.raw_offset as usize).checked_add((rva - s.virtual_address) as usize))
-            .flatten()
-    })
-}
-
-fn c_string(bytes: &[u8], at: usize) -> Option<String> {
-    let tail = bytes.get(at..)?;
-    let end = tail.iter().take(512).position(|&b| b == 0)?;
-    Some(String::from_utf8_lossy(&tail[..end]).into_owned())
-}
-
 /// Parses `bytes` as a PE image; the error says what is wrong with it.
 pub fn parse(bytes: &[u8]) -> Result<PeFacts, String> {
+    // goblin's own message for this case ("Invalid magic number: 0x...") says less to an admin
+    // who pointed the registration at a file that is not a program at all.
     if bytes.get(..2) != Some(b"MZ") {
         return Err("not a Windows executable (no MZ header)".to_owned());
     }
-    let pe = u32_at(bytes, 0x3c).ok_or("truncated DOS header")? as usize;
-    if bytes.get(pe..pe.saturating_add(4)) != Some(b"PE\0\0") {
-        return Err("not a PE image (no PE signature)".to_owned());
-    }
-    let coff = pe + 4;
-    let machine = u16_at(bytes, coff).ok_or("truncated COFF header")?;
-    let section_count = u16_at(bytes, coff + 2).ok_or("truncated COFF header")? as usize;
-    let optional_size = u16_at(bytes, coff + 16).ok_or("truncated COFF header")? as usize;
-    let characteristics = u16_at(bytes, coff + 18).ok_or("truncated COFF header")?;
-    let optional = coff + 20;
-    let directories = match u16_at(bytes, optional).ok_or("truncated optional header")? {
-        0x10b => optional + 96,
-        0x20b => optional + 112,
-        other => return Err(format!("unknown optional header magic 0x{other:x}")),
-    };
-    let sections_at = optional + optional_size;
-    let sections: Vec<Section> = (0..section_count)
-        .filter_map(|i| {
-            let at = sections_at + i * 40;
-            Some(Section {
-                virtual_size: u32_at(bytes, at + 8)?,
-                virtual_address: u32_at(bytes, at + 12)?,
-                raw_size: u32_at(bytes, at + 16)?,
-                raw_offset: u32_at(bytes, at + 20)?,
-            })
-        })
-        .collect();
+    // The headers, the section table and the export table only: goblin's whole-image parser
+    // (`PE::parse`) also reads imports, resources, debug, TLS, relocation and certificate data,
+    // which the check does not need and which add about 100 KB of code to SsprDiag.exe.
+    let malformed = |error: goblin::error::Error| format!("not a readable PE image ({error})");
+    let header = Header::parse(bytes).map_err(malformed)?;
+    let optional = header
+        .optional_header
+        .ok_or("not a readable PE image (no optional header)")?;
+    let mut at = header.dos_header.pe_pointer as usize
+        + SIZEOF_PE_MAGIC
+        + SIZEOF_COFF_HEADER
+        + usize::from(header.coff_header.size_of_optional_header);
+    let sections = header
+        .coff_header
+        .sections(bytes, &mut at)
+        .map_err(malformed)?;
     let mut exports = Vec::new();
-    let export_rva = u32_at(bytes, directories).unwrap_or(0);
-    if export_rva != 0 {
-        let dir =
-            file_offset(&sections, export_rva).ok_or("export directory outside every section")?;
-        let count = u32_at(bytes, dir + 24).ok_or("truncated export directory")? as usize;
-        let names_rva = u32_at(bytes, dir + 32).ok_or("truncated export directory")?;
-        let names =
-            file_offset(&sections, names_rva).ok_or("export name table outside every section")?;
-        for i in 0..count.min(65_536) {
-            let name_rva = u32_at(bytes, names + i * 4).ok_or("truncated export name table")?;
-            let at = file_offset(&sections, name_rva).ok_or("export name outside every section")?;
-            exports.push(c_string(bytes, at).ok_or("unterminated export name")?);
-        }
+    if let Some(&table) = optional.data_directories.get_export_table() {
+        let alignment = optional.windows_fields.file_alignment;
+        let data = ExportData::parse(bytes, table, &sections, alignment).map_err(malformed)?;
+        exports = Export::parse(bytes, &data, &sections, alignment)
+            .map_err(malformed)?
+            .into_iter()
+            .filter_map(|export| export.name.map(str::to_owned))
+            .collect();
     }
     Ok(PeFacts {
-        arch: arch_of(machine),
-        is_dll: characteristics & IMAGE_FILE_DLL != 0,
+        arch: arch_of(header.coff_header.machine),
+        is_dll: is_dll(header.coff_header.characteristics),
         exports,
     })
 }
 
-/// Builds minimal PE images for fixtures: one section holding an export directory.
+/// Builds minimal, valid PE images for fixtures: the headers, sixteen data directories and one
+/// section holding an export directory and a one-byte function the exports point at.
 pub mod tests_support {
-    /// A PE32+ (x64, `machine` 0x8664) or PE32 image whose export table names `exports`.
+    const PE_AT: usize = 0x40;
+    const FILE_ALIGNMENT: usize = 0x200;
+    const SECTION_ALIGNMENT: u32 = 0x1000;
+    const SECTION_RVA: u32 = 0x1000;
+    const DATA_DIRECTORIES: u32 = 16;
+
+    /// A PE32+ (x64, `machine` 0x8664) or PE32 (x86, 0x014c) DLL whose export table names
+    /// `exports`.
     pub fn dll(machine: u16, exports: &[&str]) -> Vec<u8> {
         image(machine, true, exports)
     }
 
-    /// Like [`dll`], with the DLL flag as given.
-    pub fn image(machine: u16, is_dll: bool, exports: &[&str]) -> Vec<u8> {
-        let pe32_plus = machine != 0x014c;
-        let optional_size: usize = if pe32_plus { 240 } else { 224 };
-        let pe = 0x40usize;
-        let optional = pe + 24;
-        let sections_at = optional + optional_size;
-        let raw = 0x200usize;
-        let rva = 0x1000u32;
-        // Section body: export directory (40 bytes), name pointer table, names.
-        let mut body = vec![0u8; 40];
-        let table_at = body.len();
-        body.resize(table_at + 4 * exports.len(), 0);
+    fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
+        bytes[at..at + value.len()].copy_from_slice(value);
+    }
+
+    fn align(value: usize, to: usize) -> usize {
+        value.div_ceil(to) * to
+    }
+
+    /// The section body: export directory, address table, name pointers, ordinals, the DLL's
+    /// name and the export names, then the function (`ret`). Returns it with the export
+    /// directory's size (the function lies outside it, so it is not read as a forwarder).
+    fn export_section(exports: &[&str]) -> (Vec<u8>, usize) {
+        let count = exports.len();
+        let functions_at = 40;
+        let names_at = functions_at + 4 * count;
+        let ordinals_at = names_at + 4 * count;
+        let mut body = vec![0u8; ordinals_at + 2 * count];
+        let rva = |offset: usize| SECTION_RVA + offset as u32;
+        let dll_name_at = body.len();
+        body.extend_from_slice(b"fixture.dll\0");
         for (i, name) in exports.iter().enumerate() {
-            let name_rva = rva + body.len() as u32;
-            body[table_at + 4 * i..table_at + 4 * i + 4].copy_from_slice(&name_rva.to_le_bytes());
+            let name_rva = rva(body.len());
+            put(&mut body, names_at + 4 * i, &name_rva.to_le_bytes());
+            put(&mut body, ordinals_at + 2 * i, &(i as u16).to_le_bytes());
             body.extend_from_slice(name.as_bytes());
             body.push(0);
         }
-        body[24..28].copy_from_slice(&(exports.len() as u32).to_le_bytes());
-        body[32..36].copy_from_slice(&(rva + table_at as u32).to_le_bytes());
-
-        let mut bytes = vec![0u8; raw + body.len()];
-        bytes[0..2].copy_from_slice(b"MZ");
-        bytes[0x3c..0x40].copy_from_slice(&(pe as u32).to_le_bytes());
-        bytes[pe..pe + 4].copy_from_slice(b"PE\0\0");
-        bytes[pe + 4..pe + 6].copy_from_slice(&machine.to_le_bytes());
-        bytes[pe + 6..pe + 8].copy_from_slice(&1u16.to_le_bytes());
-        bytes[pe + 20..pe + 22].copy_from_slice(&(optional_size as u16).to_le_bytes());
-        let characteristics: u16 = if is_dll { 0x2022 } else { 0x0022 };
-        bytes[pe + 22..pe + 24].copy_from_slice(&characteristics.to_le_bytes());
-        let magic: u16 = if pe32_plus { 0x20b } else { 0x10b };
-        bytes[optional..optional + 2].copy_from_slice(&magic.to_le_bytes());
-        let directories = optional + if pe32_plus { 112 } else { 96 };
-        if !exports.is_empty() {
-            bytes[directories..directories + 4].copy_from_slice(&rva.to_le_bytes());
-            bytes[directories + 4..directories + 8]
-                .copy_from_slice(&(body.len() as u32).to_le_bytes());
+        let directory_size = body.len();
+        let function = rva(body.len());
+        body.push(0xc3);
+        for i in 0..count {
+            put(&mut body, functions_at + 4 * i, &function.to_le_bytes());
         }
-        let section = sections_at;
-        bytes[section..section + 6].copy_from_slice(b".edata");
-        bytes[section + 8..section + 12].copy_from_slice(&(body.len() as u32).to_le_bytes());
-        bytes[section + 12..section + 16].copy_from_slice(&rva.to_le_bytes());
-        bytes[section + 16..section + 20].copy_from_slice(&(body.len() as u32).to_le_bytes());
-        bytes[section + 20..section + 24].copy_from_slice(&(raw as u32).to_le_bytes());
-        bytes[raw..].copy_from_slice(&body);
+        put(&mut body, 12, &rva(dll_name_at).to_le_bytes());
+        put(&mut body, 16, &1u32.to_le_bytes()); // ordinal base
+        put(&mut body, 20, &(count as u32).to_le_bytes()); // functions
+        put(&mut body, 24, &(count as u32).to_le_bytes()); // names
+        put(&mut body, 28, &rva(functions_at).to_le_bytes());
+        put(&mut body, 32, &rva(names_at).to_le_bytes());
+        put(&mut body, 36, &rva(ordinals_at).to_le_bytes());
+        (body, directory_size)
+    }
+
+    /// Like [`dll`], with the DLL flag as given. `machine` 0x014c makes a PE32 image, any other
+    /// a PE32+ one.
+    pub fn image(machine: u16, is_dll: bool, exports: &[&str]) -> Vec<u8> {
+        let pe32_plus = machine != 0x014c;
+        let optional_size: usize = if pe32_plus { 240 } else { 224 };
+        let optional = PE_AT + 24;
+        let section = optional + optional_size;
+        let (body, export_size) = export_section(exports);
+        let raw_size = align(body.len(), FILE_ALIGNMENT);
+        let mut bytes = vec![0u8; FILE_ALIGNMENT + raw_size];
+
+        // DOS header: the magic and where the PE header is.
+        put(&mut bytes, 0, b"MZ");
+        put(&mut bytes, 0x3c, &(PE_AT as u32).to_le_bytes());
+        // COFF header.
+        put(&mut bytes, PE_AT, b"PE\0\0");
+        put(&mut bytes, PE_AT + 4, &machine.to_le_bytes());
+        put(&mut bytes, PE_AT + 6, &1u16.to_le_bytes()); // sections
+        put(
+            &mut bytes,
+            PE_AT + 20,
+            &(optional_size as u16).to_le_bytes(),
+        );
+        // Executable image, large-address aware; plus the DLL flag.
+        let characteristics: u16 = if is_dll { 0x2022 } else { 0x0022 };
+        put(&mut bytes, PE_AT + 22, &characteristics.to_le_bytes());
+        // Optional header: the Windows fields below sit at the same offsets in PE32 and PE32+.
+        let magic: u16 = if pe32_plus { 0x20b } else { 0x10b };
+        put(&mut bytes, optional, &magic.to_le_bytes());
+        if pe32_plus {
+            put(&mut bytes, optional + 24, &0x1_8000_0000u64.to_le_bytes());
+        } else {
+            put(&mut bytes, optional + 28, &0x1000_0000u32.to_le_bytes());
+        }
+        put(&mut bytes, optional + 32, &SECTION_ALIGNMENT.to_le_bytes());
+        put(
+            &mut bytes,
+            optional + 36,
+            &(FILE_ALIGNMENT as u32).to_le_bytes(),
+        );
+        put(&mut bytes, optional + 48, &6u16.to_le_bytes()); // subsystem version 6.1
+        put(&mut bytes, optional + 50, &1u16.to_le_bytes());
+        let image_size = SECTION_RVA as usize + align(body.len(), SECTION_ALIGNMENT as usize);
+        put(
+            &mut bytes,
+            optional + 56,
+            &(image_size as u32).to_le_bytes(),
+        );
+        put(
+            &mut bytes,
+            optional + 60,
+            &(FILE_ALIGNMENT as u32).to_le_bytes(),
+        ); // headers
+        put(&mut bytes, optional + 68, &2u16.to_le_bytes()); // Windows GUI subsystem
+        let directories = optional + if pe32_plus { 112 } else { 96 };
+        put(&mut bytes, directories - 4, &DATA_DIRECTORIES.to_le_bytes());
+        if !exports.is_empty() {
+            put(&mut bytes, directories, &SECTION_RVA.to_le_bytes());
+            put(
+                &mut bytes,
+                directories + 4,
+                &(export_size as u32).to_le_bytes(),
+            );
+        }
+        // The one section: initialized, readable, executable.
+        put(&mut bytes, section, b".text");
+        put(&mut bytes, section + 8, &(body.len() as u32).to_le_bytes());
+        put(&mut bytes, section + 12, &SECTION_RVA.to_le_bytes());
+        put(&mut bytes, section + 16, &(raw_size as u32).to_le_bytes());
+        put(
+            &mut bytes,
+            section + 20,
+            &(FILE_ALIGNMENT as u32).to_le_bytes(),
+        );
+        put(&mut bytes, section + 36, &0x6000_0060u32.to_le_bytes());
+        put(&mut bytes, FILE_ALIGNMENT, &body);
         bytes
     }
 }
@@ -185,11 +221,22 @@ mod tests {
                 exports: vec!["DllCanUnloadNow".into(), "DllGetClassObject".into()],
             }
         );
+        let facts = parse(&tests_support::dll(0x014c, &["DllMain"])).unwrap();
+        assert_eq!(
+            facts,
+            PeFacts {
+                arch: Arch::X86,
+                is_dll: true,
+                exports: vec!["DllMain".into()],
+            }
+        );
         let facts = parse(&tests_support::image(0x014c, false, &[])).unwrap();
         assert_eq!(
             (facts.arch, facts.is_dll, facts.exports.len()),
             (Arch::X86, false, 0)
         );
+        let facts = parse(&tests_support::image(0xaa64, true, &[])).unwrap();
+        assert_eq!((facts.arch, facts.is_dll), (Arch::Arm64, true));
     }
 
     #[test]
@@ -202,8 +249,51 @@ mod tests {
         bytes[0x40] = b'X';
         assert_eq!(
             parse(&bytes).unwrap_err(),
-            "not a PE image (no PE signature)"
+            "not a readable PE image (Malformed entity: PE header is malformed (signature 0x4558))"
         );
-        assert_eq!(parse(&bytes[..0x3e]).unwrap_err(), "truncated DOS header");
+        let bytes = tests_support::dll(0x8664, &[]);
+        assert_eq!(
+            parse(&bytes[..0x3e]).unwrap_err(),
+            "not a readable PE image (Malformed entity: cannot parse PE header pointer (offset 0x3c))"
+        );
+    }
+
+    #[test]
+    fn fixtures_are_images_goblin_reads_whole() {
+        let bytes = tests_support::dll(0x014c, &["DllCanUnloadNow", "DllGetClassObject"]);
+        let pe = goblin::pe::PE::parse(&bytes).unwrap();
+        let names: Vec<_> = pe.exports.iter().map(|e| e.name).collect();
+        assert_eq!(
+            (pe.is_lib, pe.is_64, pe.name, names),
+            (
+                true,
+                false,
+                Some("fixture.dll"),
+                vec![Some("DllCanUnloadNow"), Some("DllGetClassObject")]
+            )
+        );
+        // Every export points at the function, not back into the export directory (which
+        // would make it a forwarder).
+        assert!(pe.exports.iter().all(|e| e.reexport.is_none()));
+        let bytes = tests_support::image(0x8664, false, &[]);
+        let pe = goblin::pe::PE::parse(&bytes).unwrap();
+        assert_eq!((pe.is_lib, pe.is_64, pe.exports.len()), (false, true, 0));
+    }
+
+    #[test]
+    fn a_damaged_export_table_is_an_error_or_no_names() {
+        // The export data directory (PE32+: optional header at 0x58, directories at +112) to an
+        // address no section maps: an error.
+        let mut bytes = tests_support::dll(0x8664, &["DllGetClassObject"]);
+        bytes[0x58 + 112..0x58 + 116].copy_from_slice(&0x9000u32.to_le_bytes());
+        assert_eq!(
+            parse(&bytes).unwrap_err(),
+            "not a readable PE image (Malformed entity: cannot map export_rva (0x9000) into offset)"
+        );
+        // The name table (export directory + 32; the section's raw data starts at 0x200) there:
+        // goblin reads no names, so the registration check reports a DLL that is no COM server.
+        let mut bytes = tests_support::dll(0x8664, &["DllGetClassObject"]);
+        bytes[0x200 + 32..0x200 + 36].copy_from_slice(&0x9000u32.to_le_bytes());
+        assert_eq!(parse(&bytes).unwrap().exports, Vec::<String>::new());
     }
 }

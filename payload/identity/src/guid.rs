@@ -36,6 +36,18 @@ pub const fn guid_value(braced: &str) -> u128 {
     value
 }
 
+/// The number `text` spells as a GUID, braced or not, either case; `None` unless it is exactly
+/// the 8-4-4-4-12 hex form (for command lines: [`guid_value`] accepts anything).
+pub fn parse_guid(text: &str) -> Option<u128> {
+    let bare = text.strip_prefix('{').unwrap_or(text);
+    let bare = bare.strip_suffix('}').unwrap_or(bare);
+    let value = guid_value(bare);
+    format_guid(value)
+        .get(1..37)
+        .is_some_and(|canonical| canonical.eq_ignore_ascii_case(bare))
+        .then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +59,28 @@ mod tests {
         assert_eq!(format_guid(guid_value(text)), text);
         assert_eq!(guid_value(&text.to_ascii_lowercase()), guid_value(text));
         assert_eq!(format_guid(1), "{00000000-0000-0000-0000-000000000001}");
+    }
+
+    #[test]
+    fn parses_only_the_exact_form() {
+        let value = 0x00112233_4455_6677_8899_AABBCCDDEEFF;
+        assert_eq!(
+            parse_guid("{00112233-4455-6677-8899-AABBCCDDEEFF}"),
+            Some(value)
+        );
+        assert_eq!(
+            parse_guid("00112233-4455-6677-8899-aabbccddeeff"),
+            Some(value)
+        );
+        for bad in [
+            "",
+            "{}",
+            "{00112233-4455-6677-8899-AABBCCDDEEF}",
+            "{0011223x-4455-6677-8899-AABBCCDDEEFF}",
+            "00112233445566778899AABBCCDDEEFF",
+            "{{00112233-4455-6677-8899-AABBCCDDEEFF}}",
+        ] {
+            assert_eq!(parse_guid(bad), None, "{bad:?}");
+        }
     }
 }

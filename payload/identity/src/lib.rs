@@ -14,7 +14,7 @@ mod exit;
 mod guid;
 
 pub use exit::{DiagExit, HostExit};
-pub use guid::{format_guid, guid_value};
+pub use guid::{format_guid, guid_value, parse_guid};
 
 /// The product's name: install folder, settings key, MSI product name.
 pub const PRODUCT_NAME: &str = "SsprWindowsLogon";

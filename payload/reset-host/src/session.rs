@@ -43,10 +43,10 @@ fn read_sandbox() -> SandboxReport {
     )
 }
 
-/// The policy as the window's gate.
-struct PolicyGate<'a>(&'a Policy);
+/// The policy as the window's gate (which the window owns while it is open).
+struct PolicyGate(Policy);
 
-impl Gate for PolicyGate<'_> {
+impl Gate for PolicyGate {
     // The window logs each decision with the URL (query and fragment dropped); this adds why a
     // URL was refused.
     fn allow_navigation(&self, url: &str) -> bool {
@@ -144,7 +144,7 @@ fn show(plan: &Plan, parent_window: u64) -> ExitCode {
         idle_timeout: Duration::from_secs(u64::from(plan.idle_timeout_seconds)),
         title: TITLE.to_owned(),
     };
-    match window::run(&options, &PolicyGate(&plan.policy.policy)) {
+    match window::run(&options, PolicyGate(plan.policy.policy.clone())) {
         Ok(CloseReason::BrowserFailed(why)) => {
             log(&format!("closed: the browser failed ({why})"));
             ExitCode::from(HostExit::BrowserFailed)

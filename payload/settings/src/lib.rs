@@ -16,6 +16,7 @@ pub mod windows_registry;
 pub mod windows_watch;
 
 use sspr_identity::value;
+use sspr_registry::Value;
 
 /// `HKLM\SOFTWARE\SsprWindowsLogon`: values the MSI writes.
 pub const SETTINGS_KEY: &str = sspr_identity::SETTINGS_KEY;
@@ -46,31 +47,16 @@ pub enum RegValue {
     Other(u32),
 }
 
-/// Registry value types, as `winnt.h` numbers them.
-pub const REG_SZ: u32 = 1;
-pub const REG_EXPAND_SZ: u32 = 2;
-pub const REG_DWORD: u32 = 4;
-
-/// Turns a value's type and raw bytes, as the registry returns them, into a [`RegValue`].
-///
-/// Strings end at the first NUL (or at the end when the writer stored none) and a trailing odd
-/// byte is dropped; a DWORD shorter than four bytes counts as another type, so it is rejected
-/// rather than read as garbage.
-pub fn decode_value(kind: u32, bytes: &[u8]) -> RegValue {
-    match kind {
-        REG_DWORD => match bytes {
-            [a, b, c, d, ..] => RegValue::Dword(u32::from_le_bytes([*a, *b, *c, *d])),
-            _ => RegValue::Other(kind),
-        },
-        REG_SZ | REG_EXPAND_SZ => {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .take_while(|&u| u != 0)
-                .collect();
-            RegValue::String(String::from_utf16_lossy(&units))
+impl From<&Value> for RegValue {
+    /// The reduction: both string types are text, every other type (a DWORD too short to be one
+    /// included, which [`Value::from_raw`] keeps raw) is rejected by its type number rather than
+    /// read as garbage.
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Dword(n) => RegValue::Dword(*n),
+            Value::String(s) | Value::ExpandString(s) => RegValue::String(s.clone()),
+            other => RegValue::Other(other.kind()),
         }
-        other => RegValue::Other(other),
     }
 }
 
@@ -504,28 +490,31 @@ mod tests {
     }
 
     #[test]
-    fn decodes_raw_registry_values() {
-        assert_eq!(decode_value(REG_DWORD, &[1, 0, 0, 0]), RegValue::Dword(1));
+    fn raw_registry_values_reduce_to_the_settings_types() {
+        use sspr_registry::{REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ};
+        let read = |kind: u32, bytes: &[u8]| RegValue::from(&Value::from_raw(kind, bytes));
+        assert_eq!(read(REG_DWORD, &[1, 0, 0, 0]), RegValue::Dword(1));
         assert_eq!(
-            decode_value(REG_DWORD, &[0x78, 0x56, 0x34, 0x12]),
+            read(REG_DWORD, &[0x78, 0x56, 0x34, 0x12]),
             RegValue::Dword(0x1234_5678)
         );
-        assert_eq!(decode_value(REG_DWORD, &[1, 0]), RegValue::Other(REG_DWORD));
+        assert_eq!(read(REG_DWORD, &[1, 0]), RegValue::Other(REG_DWORD));
         let mut with_nul = utf16("Reset password");
         with_nul.extend([0, 0, b'x', 0]);
         assert_eq!(
-            decode_value(REG_SZ, &with_nul),
+            read(REG_SZ, &with_nul),
             RegValue::String("Reset password".into())
         );
         let mut odd = utf16("ab");
         odd.push(7);
+        assert_eq!(read(REG_EXPAND_SZ, &odd), RegValue::String("ab".into()));
+        assert_eq!(read(REG_SZ, &[]), RegValue::String(String::new()));
+        assert_eq!(read(3, &[1, 2]), RegValue::Other(3));
+        assert_eq!(read(11, &[0; 8]), RegValue::Other(11));
         assert_eq!(
-            decode_value(REG_EXPAND_SZ, &odd),
-            RegValue::String("ab".into())
+            read(REG_MULTI_SZ, &utf16("a\0\0")),
+            RegValue::Other(REG_MULTI_SZ)
         );
-        assert_eq!(decode_value(REG_SZ, &[]), RegValue::String(String::new()));
-        assert_eq!(decode_value(3, &[1, 2]), RegValue::Other(3));
-        assert_eq!(decode_value(11, &[0; 8]), RegValue::Other(11));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use windows::Win32::System::Performance::{QueryPerformanceCounter, QueryPerforma
 use windows::Win32::UI::Shell::{ICredentialProvider, CPUS_LOGON};
 use windows_core::{s, Interface, BOOL, GUID, HRESULT, HSTRING};
 
+use crate::args::Args;
 use crate::phases::Breakdown;
 
 type GetClassObject =
@@ -166,22 +167,9 @@ fn print_list(key: &str, mut times: Vec<f64>) {
     );
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let (dll, clsid, iterations, cold) = match args {
-        [dll, clsid, iterations] => (dll, clsid, iterations, "0"),
-        [dll, clsid, iterations, cold] => (dll, clsid, iterations, cold.as_str()),
-        _ => {
-            return Err(
-                "usage: sspr-activation-bench DLL CLSID ITERATIONS [COLD-ITERATIONS]".into(),
-            )
-        }
-    };
-    let clsid = GUID::try_from(clsid.trim_matches(|c| c == '{' || c == '}'))
-        .map_err(|_| format!("{clsid} is not a CLSID"))?;
-    let iterations: usize = iterations
-        .parse()
-        .map_err(|_| format!("{iterations} is not a count"))?;
-    let cold: usize = cold.parse().map_err(|_| format!("{cold} is not a count"))?;
+pub fn run(args: &Args) -> Result<(), String> {
+    let (dll, iterations, cold) = (args.dll.as_str(), args.iterations, args.cold);
+    let clsid = GUID::from_u128(args.clsid);
     let mut frequency = 0i64;
     // SAFETY: writes one i64.
     let _ = unsafe { QueryPerformanceFrequency(&mut frequency) };

@@ -7,6 +7,8 @@
 //! then the same two sequences again with each call timed on its own: `breakdown_cold_us=` and
 //! `breakdown_warm_us=` (`phase:median,...`).
 
+#[cfg_attr(not(windows), allow(dead_code))]
+mod args;
 #[cfg(windows)]
 mod bench;
 #[cfg_attr(not(windows), allow(dead_code))]
@@ -14,8 +16,11 @@ mod phases;
 
 #[cfg(windows)]
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    match bench::run(&args[1..]) {
+    use clap::Parser;
+
+    // A bad command line: clap's message and exit code 2.
+    let args = args::Args::parse();
+    match bench::run(&args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("sspr-activation-bench: {message}");

@@ -23,7 +23,7 @@
 //! - `unloaded`: 1 when `CoFreeUnusedLibrariesEx(0)` unloaded the DLL after every object was
 //!   released (so `DllCanUnloadNow` answered `S_OK`), else 0
 //!
-//! Other modes, chosen by the first argument (each prints `mode=<name>`, `coinit` and, at the
+//! Other modes, chosen by a flag ([`args`], clap; each prints `mode=<name>`, `coinit` and, at the
 //! end, `unloaded` as above; the keys in between are listed in each module):
 //! - `--tiles` ([`tiles`]): LogonUI's whole logon conversation, tile by tile, links clicked;
 //! - `--filter` ([`filter`]): the credential provider filter;
@@ -43,6 +43,8 @@
     )
 )]
 
+#[cfg_attr(not(windows), allow(dead_code))]
+mod args;
 #[cfg(windows)]
 mod fake_logonui;
 #[cfg(windows)]
@@ -62,23 +64,25 @@ mod unload;
 
 #[cfg(windows)]
 fn main() {
+    use args::{Mode, Run};
+    use clap::Parser;
+
+    // Started as the reset host, the command line is the provider's, not ours: record it as is.
     if host_recorder::is_reset_host() {
         std::process::exit(host_recorder::record());
     }
-    let first = std::env::args().nth(1);
-    let mode: Option<fn()> = match first.as_deref() {
-        Some("--tiles") => Some(tiles::run),
-        Some("--filter") => Some(filter::run),
-        Some("--faults") => Some(faults::run),
-        Some("--settings") => Some(settings_changes::run),
-        _ => None,
-    };
-    match mode {
-        Some(run) => probe::run_mode(
-            first.as_deref().unwrap_or_default().trim_start_matches('-'),
-            run,
+    // A bad command line: clap's message and exit code 2.
+    match args::Args::parse().run() {
+        Run::Probe { clsid } => probe::run(clsid),
+        Run::Mode(mode) => probe::run_mode(
+            mode.name(),
+            match mode {
+                Mode::Tiles => tiles::run,
+                Mode::Filter => filter::run,
+                Mode::Faults => faults::run,
+                Mode::Settings => settings_changes::run,
+            },
         ),
-        None => probe::run(first.as_deref()),
     }
 }
 

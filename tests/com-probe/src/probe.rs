@@ -29,26 +29,15 @@ pub(crate) fn result_hex<T>(result: &windows_core::Result<T>) -> String {
     }
 }
 
-/// Runs the whole probe; `clsid` overrides the product's CLSID (`{...}` form).
-pub fn run(clsid: Option<&str>) {
+/// Runs the whole probe; `clsid` overrides the product's CLSID.
+pub fn run(clsid: Option<u128>) {
     println!(
         "probe={} {}",
         env!("CARGO_PKG_NAME"),
         env!("CARGO_PKG_VERSION")
     );
     println!("pointer_bits={}", usize::BITS);
-    let clsid = match clsid {
-        None => PRODUCT_CLSID,
-        Some(text) => match GUID::try_from(text.trim_matches(|c| c == '{' || c == '}')) {
-            Ok(guid) => guid,
-            Err(_) => {
-                eprintln!(
-                    "sspr-com-probe: {text:?} is not a CLSID; pass one like {{86D2F0AC-...}}"
-                );
-                std::process::exit(2);
-            }
-        },
-    };
+    let clsid = clsid.map_or(PRODUCT_CLSID, GUID::from_u128);
     println!("clsid={{{clsid:?}}}");
 
     // SAFETY: first COM call on this thread; balanced by CoUninitialize below.

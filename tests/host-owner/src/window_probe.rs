@@ -157,7 +157,7 @@ mod probe {
                 return 2;
             }
         };
-        match window::exercise(&PolicyGate(policy)) {
+        match window::exercise(PolicyGate(policy)) {
             Ok(answers) => {
                 for (name, value) in answers {
                     println!("com.{name}={value}");

@@ -35,7 +35,8 @@ use crate::sign::{CertificateInfo, KeySource, SigningConfig};
 use crate::wix::Backend;
 use crate::workspace::{tool_version, Workspace};
 
-use super::{DistPlan, Step};
+use super::steps::backend_version;
+use super::DistPlan;
 
 /// Bumped when the meaning of a record changes: older records then count as absent.
 pub const SCHEMA: u32 = 2;
@@ -444,29 +445,24 @@ pub fn gather(
     let scratch = plan.out_dir.join(&plan.scratch_name);
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut input_stamps = Vec::new();
-    for step in &plan.steps {
-        match step {
-            Step::Stage { files: staged, .. } => {
-                for (_, to) in staged {
-                    let label = relative_label(to, &scratch);
-                    if let Some((_, stamp)) = staged_stamps.iter().find(|(p, _)| p == to) {
-                        input_stamps.push(StampedInput {
-                            path: label.clone(),
-                            stamp: stamp.clone(),
-                        });
-                    }
-                    files.push((label, to.clone()));
-                }
+    for arch in &plan.arches {
+        for (_, to) in &arch.build.stage {
+            let label = relative_label(to, &scratch);
+            if let Some((_, stamp)) = staged_stamps.iter().find(|(p, _)| p == to) {
+                input_stamps.push(StampedInput {
+                    path: label.clone(),
+                    stamp: stamp.clone(),
+                });
             }
-            Step::Sbom { output, .. } => {
-                files.push((relative_label(output, &scratch), output.clone()));
-            }
-            Step::Archive { entries, .. } => {
-                for (_, source) in entries.iter().filter(|(_, s)| !s.starts_with(&scratch)) {
-                    files.push((relative_label(source, &ws.root), source.clone()));
-                }
-            }
-            _ => {}
+            files.push((label, to.clone()));
+        }
+        let sbom = &arch.build.sbom.path;
+        files.push((relative_label(sbom, &scratch), sbom.clone()));
+    }
+    for arch in &plan.arches {
+        let entries = &arch.package.archive.entries;
+        for (_, source) in entries.iter().filter(|(_, s)| !s.starts_with(&scratch)) {
+            files.push((relative_label(source, &ws.root), source.clone()));
         }
     }
     for source in tree(&ws.wix_dir())? {
@@ -529,10 +525,7 @@ pub fn gather(
         source_date_epoch: epoch,
         commit: ws.commit(),
         rustc: tool_version("rustc", &["-V"]),
-        wix_backend: match plan.backend {
-            Backend::Wixl => format!("wixl {}", tool_version("wixl", &["--version"])),
-            Backend::Wix => tool_version(&ws.cargo, &["wix", "--version"]),
-        },
+        wix_backend: backend_version(ws, plan.backend),
         tools,
         files,
         signing: plan
@@ -546,7 +539,7 @@ pub fn gather(
 
 /// The plan's steps as data, the scratch folder's per-run name replaced by a fixed one.
 pub fn plan_lines(plan: &DistPlan) -> Vec<String> {
-    plan.steps
+    plan.steps()
         .iter()
         .map(|step| format!("{step:?}").replace(&plan.scratch_name, ".dist-scratch"))
         .collect()
@@ -932,8 +925,16 @@ mod tests {
             graft: None,
         };
         // Two processes plan with different scratch folders.
-        let a = plan_lines(&super::super::plan_in(&ws, &options, ".dist-111".into()));
-        let b = plan_lines(&super::super::plan_in(&ws, &options, ".dist-222".into()));
+        let a = plan_lines(&super::super::plan::plan_in(
+            &ws,
+            &options,
+            ".dist-111".into(),
+        ));
+        let b = plan_lines(&super::super::plan::plan_in(
+            &ws,
+            &options,
+            ".dist-222".into(),
+        ));
         assert_eq!(a, b);
         assert!(a.iter().any(|l| l.contains("/out/.dist-scratch/stage/x64")));
         assert!(a.iter().all(|l| !l.contains(".dist-111")));
@@ -941,7 +942,11 @@ mod tests {
         other.version = crate::version::ProductVersion::parse("0.3.1").unwrap();
         assert_ne!(
             a,
-            plan_lines(&super::super::plan_in(&ws, &other, ".dist-111".into()))
+            plan_lines(&super::super::plan::plan_in(
+                &ws,
+                &other,
+                ".dist-111".into()
+            ))
         );
     }
 

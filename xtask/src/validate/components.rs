@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::database::{Database, RowRef};
-use super::{Finding, RuleEntry, Severity};
+use super::{each_row, Finding, RuleEntry, Severity};
 
 pub const RULES: &[RuleEntry] = &[
     (
@@ -223,22 +223,12 @@ fn ice08(db: &Database) -> Vec<Finding> {
 }
 
 fn ice09(db: &Database) -> Vec<Finding> {
-    components(db)
-        .filter(|c| {
-            c.str("Directory_")
-                .is_some_and(|d| under(db, d, SYSTEM_FOLDERS).is_some())
-                && c.int("Attributes").unwrap_or(0) & COMPONENT_PERMANENT == 0
-        })
-        .map(|c| {
-            Finding::new(
-                "ICE09",
-                Severity::Warning,
-                "Component",
-                c.key(),
-                "installs into the System folder but is not permanent",
-            )
-        })
-        .collect()
+    each_row(db, "ICE09", Severity::Warning, "Component", |c| {
+        (c.str("Directory_")
+            .is_some_and(|d| under(db, d, SYSTEM_FOLDERS).is_some())
+            && c.int("Attributes").unwrap_or(0) & COMPONENT_PERMANENT == 0)
+            .then_some("installs into the System folder but is not permanent")
+    })
 }
 
 fn ice18(db: &Database) -> Vec<Finding> {
@@ -251,22 +241,12 @@ fn ice18(db: &Database) -> Vec<Finding> {
             ))
         })
         .collect();
-    components(db)
-        .filter(|c| c.get("KeyPath").is_null())
-        .filter_map(|c| {
-            let name = c.str("Component")?;
-            let dir = c.str("Directory_")?;
-            (!created.contains(&(dir.to_owned(), name.to_owned()))).then(|| {
-                Finding::new(
-                    "ICE18",
-                    Severity::Error,
-                    "Component",
-                    name,
-                    format!("KeyPath is its folder `{dir}`, which is not in the CreateFolder table for this component"),
-                )
-            })
-        })
-        .collect()
+    each_row(db, "ICE18", Severity::Error, "Component", |c| {
+        let name = c.str("Component")?;
+        let dir = c.str("Directory_")?;
+        (c.get("KeyPath").is_null() && !created.contains(&(dir.to_owned(), name.to_owned())))
+            .then(|| format!("KeyPath is its folder `{dir}`, which is not in the CreateFolder table for this component"))
+    })
 }
 
 fn ice30(db: &Database) -> Vec<Finding> {
@@ -304,22 +284,14 @@ fn ice30(db: &Database) -> Vec<Finding> {
 }
 
 fn ice38(db: &Database) -> Vec<Finding> {
-    components(db)
-        .filter(|c| {
-            c.str("Directory_")
-                .is_some_and(|d| under(db, d, PROFILE_FOLDERS).is_some())
-                && !keypath_is_hkcu(db, *c)
-        })
-        .map(|c| {
-            Finding::new(
-                "ICE38",
-                Severity::Error,
-                "Component",
-                c.key(),
-                "installs to a user profile folder: its KeyPath must be a registry value under HKCU",
-            )
-        })
-        .collect()
+    each_row(db, "ICE38", Severity::Error, "Component", |c| {
+        (c.str("Directory_")
+            .is_some_and(|d| under(db, d, PROFILE_FOLDERS).is_some())
+            && !keypath_is_hkcu(db, c))
+        .then_some(
+            "installs to a user profile folder: its KeyPath must be a registry value under HKCU",
+        )
+    })
 }
 
 fn ice43(db: &Database) -> Vec<Finding> {
@@ -386,21 +358,12 @@ fn ice64(db: &Database) -> Vec<Finding> {
         .filter(|r| r.get("FileName").is_null())
         .filter_map(|r| r.str("DirProperty"))
         .collect();
-    db.rows("Directory")
-        .filter_map(|d| {
-            let id = d.str("Directory")?;
-            let root = under(db, id, PROFILE_FOLDERS)?;
-            (root != id && !removed.contains(id)).then(|| {
-                Finding::new(
-                    "ICE64",
-                    Severity::Error,
-                    "Directory",
-                    id,
-                    format!("is in the user profile ({root}) but not removed by a RemoveFile row"),
-                )
-            })
-        })
-        .collect()
+    each_row(db, "ICE64", Severity::Error, "Directory", |d| {
+        let id = d.str("Directory")?;
+        let root = under(db, id, PROFILE_FOLDERS)?;
+        (root != id && !removed.contains(id))
+            .then(|| format!("is in the user profile ({root}) but not removed by a RemoveFile row"))
+    })
 }
 
 fn ice80(db: &Database) -> Vec<Finding> {
@@ -436,37 +399,21 @@ fn ice80(db: &Database) -> Vec<Finding> {
 }
 
 fn ice90(db: &Database) -> Vec<Finding> {
-    db.rows("Shortcut")
-        .filter_map(|s| {
-            let dir = s.str("Directory_")?;
-            let public = dir.chars().all(|c| !c.is_ascii_lowercase());
-            (public && under(db, dir, PROFILE_FOLDERS).is_some()).then(|| {
-                Finding::new(
-                    "ICE90",
-                    Severity::Warning,
-                    "Shortcut",
-                    s.key(),
-                    format!("is placed in `{dir}`, a public property: a per-user folder the command line can move"),
-                )
-            })
+    each_row(db, "ICE90", Severity::Warning, "Shortcut", |s| {
+        let dir = s.str("Directory_")?;
+        let public = dir.chars().all(|c| !c.is_ascii_lowercase());
+        (public && under(db, dir, PROFILE_FOLDERS).is_some()).then(|| {
+            format!("is placed in `{dir}`, a public property: a per-user folder the command line can move")
         })
-        .collect()
+    })
 }
 
 fn ice91(db: &Database) -> Vec<Finding> {
-    db.rows("File")
-        .filter_map(|f| {
-            let dir = component_dir(db, f.str("Component_")?)?;
-            let root = under(db, dir, PROFILE_FOLDERS)?;
-            Some(Finding::new(
-                "ICE91",
-                Severity::Warning,
-                "File",
-                f.key(),
-                format!("installs into {root}, a per-user folder: other users of a per-machine install never get it"),
-            ))
-        })
-        .collect()
+    each_row(db, "ICE91", Severity::Warning, "File", |f| {
+        let dir = component_dir(db, f.str("Component_")?)?;
+        let root = under(db, dir, PROFILE_FOLDERS)?;
+        Some(format!("installs into {root}, a per-user folder: other users of a per-machine install never get it"))
+    })
 }
 
 fn ice105(db: &Database) -> Vec<Finding> {
@@ -511,7 +458,7 @@ fn ice105(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, table};
+    use crate::validate::database::build::{db, only, table, COMPONENT, FILE, REGISTRY};
     use crate::validate::database::{Cell, Table};
 
     fn directories(with_profile_folder: bool) -> Table {
@@ -536,26 +483,6 @@ mod tests {
         }
         all
     }
-
-    const COMPONENT: [&str; 6] = [
-        "Component",
-        "ComponentId",
-        "Directory_",
-        "Attributes",
-        "Condition",
-        "KeyPath",
-    ];
-    const FILE: [&str; 8] = [
-        "File",
-        "Component_",
-        "FileName",
-        "FileSize",
-        "Version",
-        "Language",
-        "Attributes",
-        "Sequence",
-    ];
-    const REGISTRY: [&str; 6] = ["Registry", "Root", "Key", "Name", "Value", "Component_"];
 
     fn package(components: &[&[&str]], files: &[&[&str]], registry: &[&[&str]]) -> Database {
         let in_profile = components.iter().any(|c| c[2] == "UserDir");
@@ -686,10 +613,9 @@ mod tests {
         assert_eq!(ice80(&db).len(), 2);
         let mut db = ours();
         db.tables.get_mut("Component").unwrap().rows[0][3] = Cell::Int(0);
-        let found = ice80(&db);
-        assert_eq!(found.len(), 1);
+        let found = only(ice80(&db));
         assert_eq!(
-            found[0].message,
+            found.message,
             "is 32-bit but installs into the 64-bit folder ProgramFiles64Folder"
         );
     }

@@ -137,21 +137,14 @@ fn ice06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, table};
+    use crate::validate::database::build::{db, only, table, COMPONENT, FILE};
 
     fn files(name: &str, version: &str) -> Database {
         db(vec![
             (
                 "Component",
                 table(
-                    &[
-                        "Component",
-                        "ComponentId",
-                        "Directory_",
-                        "Attributes",
-                        "Condition",
-                        "KeyPath",
-                    ],
+                    &COMPONENT,
                     1,
                     &[&[
                         "C",
@@ -177,16 +170,7 @@ mod tests {
             (
                 "File",
                 table(
-                    &[
-                        "File",
-                        "Component_",
-                        "FileName",
-                        "FileSize",
-                        "Version",
-                        "Language",
-                        "Attributes",
-                        "Sequence",
-                    ],
+                    &FILE,
                     1,
                     &[&["F", "C", name, "i:2", version, "1033", "i:512", "i:1"]],
                 ),
@@ -217,10 +201,9 @@ mod tests {
         assert!(found.iter().all(|f| f.table == "File" && f.row == "F"));
         let mut bad = files("a.dll", "1.0");
         bad.tables.get_mut("Component").unwrap().rows[0][2] = Cell::Str("Nowhere".into());
-        let found = ice03(&bad);
-        assert_eq!(found.len(), 1);
+        let found = only(ice03(&bad));
         assert_eq!(
-            found[0].message,
+            found.message,
             "column Directory_ (#3): `Nowhere` is not a key of table Directory"
         );
     }
@@ -231,9 +214,8 @@ mod tests {
         let file = bad.tables.get_mut("File").unwrap();
         file.columns[1].nullable = false;
         file.rows[0][1] = Cell::Null;
-        let found = ice03(&bad);
-        assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("not nullable"), "{found:?}");
+        let found = only(ice03(&bad));
+        assert!(found.message.contains("not nullable"), "{found:?}");
     }
 
     #[test]
@@ -244,10 +226,9 @@ mod tests {
         for row in &mut file.rows {
             row.remove(5);
         }
-        let found = ice06(&bad);
-        assert_eq!(found.len(), 1);
+        let found = only(ice06(&bad));
         assert_eq!(
-            found[0].message,
+            found.message,
             "column Language of the standard table is missing"
         );
     }

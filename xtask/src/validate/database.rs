@@ -251,6 +251,38 @@ pub mod build {
         }
     }
 
+    /// The standard columns of the tables the rules' tests build most (schema order).
+    pub const COMPONENT: [&str; 6] = [
+        "Component",
+        "ComponentId",
+        "Directory_",
+        "Attributes",
+        "Condition",
+        "KeyPath",
+    ];
+    pub const FILE: [&str; 8] = [
+        "File",
+        "Component_",
+        "FileName",
+        "FileSize",
+        "Version",
+        "Language",
+        "Attributes",
+        "Sequence",
+    ];
+    pub const REGISTRY: [&str; 6] = ["Registry", "Root", "Key", "Name", "Value", "Component_"];
+
+    /// The one finding a rule made; fails the test, listing them, when it made none or several.
+    pub fn only(found: Vec<crate::validate::Finding>) -> crate::validate::Finding {
+        match <[_; 1]>::try_from(found) {
+            Ok([finding]) => finding,
+            Err(found) => panic!(
+                "expected exactly one finding, got {}: {found:#?}",
+                found.len()
+            ),
+        }
+    }
+
     pub fn db(tables: Vec<(&str, Table)>) -> Database {
         Database {
             tables: tables.into_iter().map(|(n, t)| (n.to_owned(), t)).collect(),

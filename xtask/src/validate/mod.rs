@@ -73,6 +73,23 @@ impl Finding {
     }
 }
 
+/// The findings of a rule that judges each row of one table on its own: `problem` returns the
+/// message for a row that breaks the rule, `None` for one that keeps it (or lacks what the rule
+/// reads). Each finding names its row by the row's primary key.
+pub fn each_row<'a, M: Into<String>>(
+    db: &'a Database,
+    ice: &'static str,
+    severity: Severity,
+    table: &'static str,
+    mut problem: impl FnMut(database::RowRef<'a>) -> Option<M>,
+) -> Vec<Finding> {
+    db.rows(table)
+        .filter_map(|row| {
+            problem(row).map(|message| Finding::new(ice, severity, table, row.key(), message))
+        })
+        .collect()
+}
+
 /// A rule: its name, what it checks (for `--list` and the README), and the check.
 pub struct Rule {
     pub ice: &'static str,

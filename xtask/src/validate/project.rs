@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::database::Database;
 use super::properties::{condition_properties, formatted_properties};
 use super::sequences::sequence;
-use super::{Finding, RuleEntry, Severity};
+use super::{each_row, Finding, RuleEntry, Severity};
 
 pub const RULES: &[RuleEntry] = &[
     ("SSPR01", "every PE file (.dll, .exe, .sys, .ocx, .cpl) carries its version and language in the File table", sspr01),
@@ -24,32 +24,22 @@ fn long_name(file_name: &str) -> &str {
 }
 
 fn sspr01(db: &Database) -> Vec<Finding> {
-    db.rows("File")
-        .filter(|f| {
-            f.str("FileName").is_some_and(|n| {
-                let n = long_name(n).to_ascii_lowercase();
-                PE_EXTENSIONS.iter().any(|e| n.ends_with(e))
-            })
-        })
-        .filter(|f| f.get("Version").is_null() || f.get("Language").is_null())
-        .map(|f| {
-            Finding::new(
-                "SSPR01",
-                Severity::Error,
-                "File",
-                f.key(),
-                format!(
-                    "{} is a PE file without {} in the File table: Windows Installer treats it as unversioned",
-                    long_name(f.str("FileName").unwrap_or_default()),
-                    match (f.get("Version").is_null(), f.get("Language").is_null()) {
-                        (true, true) => "Version and Language",
-                        (true, false) => "Version",
-                        _ => "Language",
-                    }
-                ),
-            )
-        })
-        .collect()
+    each_row(db, "SSPR01", Severity::Error, "File", |f| {
+        let name = long_name(f.str("FileName")?);
+        let lower = name.to_ascii_lowercase();
+        if !PE_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+            return None;
+        }
+        let missing = match (f.get("Version").is_null(), f.get("Language").is_null()) {
+            (false, false) => return None,
+            (true, true) => "Version and Language",
+            (true, false) => "Version",
+            (false, true) => "Language",
+        };
+        Some(format!(
+            "{name} is a PE file without {missing} in the File table: Windows Installer treats it as unversioned"
+        ))
+    })
 }
 
 fn sspr02(db: &Database) -> Vec<Finding> {
@@ -103,23 +93,16 @@ fn sspr03(db: &Database) -> Vec<Finding> {
             )]
         }
     };
-    db.rows("Component")
-        .filter(|c| (c.int("Attributes").unwrap_or(0) & 256 != 0) != want_64)
-        .map(|c| {
-            Finding::new(
-                "SSPR03",
-                Severity::Error,
-                "Component",
-                c.key(),
-                format!(
-                    "is {}-bit in a {} package (Template {})",
-                    if want_64 { 32 } else { 64 },
-                    if want_64 { "64-bit" } else { "32-bit" },
-                    db.summary.platform
-                ),
+    each_row(db, "SSPR03", Severity::Error, "Component", |c| {
+        ((c.int("Attributes").unwrap_or(0) & 256 != 0) != want_64).then(|| {
+            format!(
+                "is {}-bit in a {} package (Template {})",
+                if want_64 { 32 } else { 64 },
+                if want_64 { "64-bit" } else { "32-bit" },
+                db.summary.platform
             )
         })
-        .collect()
+    })
 }
 
 fn is_public(name: &str) -> bool {
@@ -261,38 +244,24 @@ fn sspr06(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, table};
+    use crate::validate::database::build::{db, only, table, FILE, REGISTRY};
     use crate::validate::database::Cell;
 
     #[test]
     fn sspr01_pe_files_need_version_and_language() {
+        let dll = "SSPRCR~1.DLL|SsprCredentialProvider.dll";
         let files = table(
-            &[
-                "File",
-                "Component_",
-                "FileName",
-                "FileSize",
-                "Version",
-                "Language",
-            ],
+            &FILE,
             1,
             &[
-                &[
-                    "Dll",
-                    "C",
-                    "SSPRCR~1.DLL|SsprCredentialProvider.dll",
-                    "i:1",
-                    "0.1.0.0",
-                    "1033",
-                ],
-                &["Exe", "C", "SsprDiag.exe", "i:1", "", ""],
-                &["Txt", "C", "README.txt", "i:1", "", ""],
+                &["Dll", "C", dll, "i:1", "0.1.0.0", "1033", "i:512", "i:1"],
+                &["Exe", "C", "SsprDiag.exe", "i:1", "", "", "i:512", "i:2"],
+                &["Txt", "C", "README.txt", "i:1", "", "", "i:512", "i:3"],
             ],
         );
-        let found = sspr01(&db(vec![("File", files)]));
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].row, "Exe");
-        assert_eq!(found[0].message, "SsprDiag.exe is a PE file without Version and Language in the File table: Windows Installer treats it as unversioned");
+        let found = only(sspr01(&db(vec![("File", files)])));
+        assert_eq!(found.row, "Exe");
+        assert_eq!(found.message, "SsprDiag.exe is a PE file without Version and Language in the File table: Windows Installer treats it as unversioned");
     }
 
     #[test]
@@ -340,7 +309,7 @@ mod tests {
             (
                 "Registry",
                 table(
-                    &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                    &REGISTRY,
                     1,
                     &[&["r", "i:2", "K", "Disabled", "#[DISABLED]", "C"]],
                 ),
@@ -374,10 +343,9 @@ mod tests {
 
     #[test]
     fn sspr04_a_checked_read_back_value_needs_a_normaliser() {
-        let found = sspr04(&read_back(false));
-        assert_eq!(found.len(), 1);
+        let found = only(sspr04(&read_back(false)));
         assert_eq!(
-            (found[0].row.as_str(), found[0].severity),
+            (found.row.as_str(), found.severity),
             ("DISABLED", Severity::Error)
         );
         assert_eq!(sspr04(&read_back(true)), []);
@@ -414,9 +382,8 @@ mod tests {
             "_Validation".into(),
             table(&["Table", "Column"], 2, &[&["Property", "Property"]]),
         );
-        let found = sspr06(&db);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].row, "Property.Value");
+        let found = only(sspr06(&db));
+        assert_eq!(found.row, "Property.Value");
         db.tables.get_mut("_Validation").unwrap().rows.push(vec![
             Cell::Str("Property".into()),
             Cell::Str("Value".into()),

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::database::Database;
 use super::schema;
-use super::{Finding, RuleEntry, Severity};
+use super::{each_row, Finding, RuleEntry, Severity};
 
 pub const RULES: &[RuleEntry] = &[
     ("ICE24", "ProductCode is an upper-case GUID, ProductVersion major.minor.build within 255.255.65535, ProductLanguage a number", ice24),
@@ -442,25 +442,19 @@ fn ice69(db: &Database) -> Vec<Finding> {
 }
 
 fn ice99(db: &Database) -> Vec<Finding> {
-    db.rows("Directory")
-        .filter_map(|d| d.str("Directory"))
-        .filter(|id| INSTALLER_PROPERTIES.contains(id))
-        .map(|id| {
-            Finding::new(
-                "ICE99",
-                Severity::Error,
-                "Directory",
-                id,
-                "is named like a Windows Installer property: the folder's path would overwrite it",
-            )
-        })
-        .collect()
+    each_row(db, "ICE99", Severity::Error, "Directory", |d| {
+        d.str("Directory")
+            .filter(|id| INSTALLER_PROPERTIES.contains(id))
+            .map(|_| {
+                "is named like a Windows Installer property: the folder's path would overwrite it"
+            })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, table};
+    use crate::validate::database::build::{db, only, table, REGISTRY};
     use crate::validate::database::Cell;
 
     #[test]
@@ -563,9 +557,8 @@ mod tests {
             ])
         };
         assert_eq!(ice61(&upgrade("i:1", "0.1.0")), []);
-        let found = ice61(&upgrade("i:513", "0.1.0"));
-        assert_eq!(found.len(), 1);
-        assert!(found[0].message.contains("remove itself"));
+        let found = only(ice61(&upgrade("i:513", "0.1.0")));
+        assert!(found.message.contains("remove itself"));
         let mut unsecured = upgrade("i:1", "0.1.0");
         unsecured.tables.get_mut("Property").unwrap().rows[2][1] = Cell::Str("X".into());
         assert!(ice61(&unsecured)[0]
@@ -583,7 +576,7 @@ mod tests {
             (
                 "Registry",
                 table(
-                    &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                    &REGISTRY,
                     1,
                     &[
                         &["r1", "i:0", "CLSID\\X", "", "[#Dll]", "Com"],
@@ -600,10 +593,9 @@ mod tests {
                 ),
             ),
         ]);
-        let found = ice69(&db);
-        assert_eq!(found.len(), 1);
+        let found = only(ice69(&db));
         assert_eq!(
-            (found[0].row.as_str(), found[0].severity),
+            (found.row.as_str(), found.severity),
             ("r1", Severity::Warning)
         );
     }
@@ -613,7 +605,7 @@ mod tests {
         let db = db(vec![(
             "Registry",
             table(
-                &["Registry", "Root", "Key", "Name", "Value", "Component_"],
+                &REGISTRY,
                 1,
                 &[
                     &[

@@ -311,7 +311,7 @@ fn ice82(db: &Database) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::database::build::{db, table};
+    use crate::validate::database::build::{db, only, table};
 
     fn seq(rows: &[&[&str]]) -> Database {
         db(vec![
@@ -381,10 +381,9 @@ mod tests {
     fn ice27_remove_existing_products_before_install_validate() {
         let mut rows = STANDARD.to_vec();
         rows[8] = &["RemoveExistingProducts", "", "i:1300"];
-        let found = ice27(&seq(&rows));
-        assert_eq!(found.len(), 1);
+        let found = only(ice27(&seq(&rows)));
         assert_eq!(
-            found[0].message,
+            found.message,
             "must come after InstallValidate (1400), is at 1300"
         );
     }
@@ -393,9 +392,8 @@ mod tests {
     fn ice27_remove_existing_products_after_script_actions() {
         let mut rows = STANDARD.to_vec();
         rows[8] = &["RemoveExistingProducts", "", "i:5500"];
-        let found = ice27(&seq(&rows));
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0]
+        let found = only(ice27(&seq(&rows)));
+        assert!(found
             .message
             .starts_with("at 5500, after WriteRegistryValues"));
         // After InstallExecute it is allowed again.
@@ -408,10 +406,9 @@ mod tests {
 
     #[test]
     fn ice68_no_impersonate_on_an_immediate_action() {
-        let found = ice68(&seq(STANDARD));
-        assert_eq!(found.len(), 1);
+        let found = only(ice68(&seq(STANDARD)));
         assert_eq!(
-            (found[0].row.as_str(), found[0].severity),
+            (found.row.as_str(), found.severity),
             ("Elevated", Severity::Warning)
         );
     }
@@ -420,9 +417,8 @@ mod tests {
     fn ice82_shared_sequence_number() {
         let mut rows = STANDARD.to_vec();
         rows[2] = &["LaunchConditions", "", "i:50"];
-        let found = ice82(&seq(&rows));
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].message, "has sequence number 50, as has AppSearch");
+        let found = only(ice82(&seq(&rows)));
+        assert_eq!(found.message, "has sequence number 50, as has AppSearch");
     }
 
     #[test]
@@ -430,8 +426,7 @@ mod tests {
         let mut db = seq(&[&["CostFinalize", "", "i:1000"], &["SetX", "", "i:1100"]]);
         db.tables.get_mut("CustomAction").unwrap().rows[0][2] =
             crate::validate::database::Cell::Str("TARGETDIR".into());
-        let found = ice12(&db);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(found[0].row, "SetX");
+        let found = only(ice12(&db));
+        assert_eq!(found.row, "SetX");
     }
 }

@@ -16,6 +16,7 @@ mod link;
 mod log_sinks;
 mod private_dir;
 mod provider;
+mod provider_mode;
 mod settings_snapshot;
 mod system;
 mod wrapped_credential;

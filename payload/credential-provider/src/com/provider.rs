@@ -2,10 +2,17 @@
 //! `presentation`), then either passes LogonUI's calls to the wrapped inbox password provider
 //! (adding our link field to its descriptors and wrapping each credential) or shows the fallback
 //! tile, or nothing.
+//!
+//! The provider's state sits in a `RefCell`. Each borrow lasts one statement of a small helper
+//! here and is never held across a call out (to the inner provider, to COM, to LogonUI's events):
+//! values leave the state as clones, and replaced values (whose drop may release a COM object)
+//! are dropped after the borrow ends. Cloning an interface (`AddRef`) under a borrow is fine: it
+//! runs no code that could call us back.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use sspr_settings::Settings;
 use windows::Win32::Foundation::{E_INVALIDARG, E_NOTIMPL, E_POINTER, E_UNEXPECTED};
 use windows::Win32::UI::Shell::{
     ICredentialProvider, ICredentialProviderCredential, ICredentialProviderEvents,
@@ -14,12 +21,13 @@ use windows::Win32::UI::Shell::{
     CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION, CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR,
     CREDENTIAL_PROVIDER_FIELD_TYPE, CREDENTIAL_PROVIDER_USAGE_SCENARIO,
 };
-use windows_core::{implement, Interface, Ref, BOOL, GUID};
+use windows_core::{implement, Ref, BOOL, GUID};
 
 use super::co_mem::field_descriptor;
 use super::fallback_credential::FallbackCredential;
 use super::link::LinkContext;
 use super::log_sinks::open_logger;
+use super::provider_mode::{self, forward_users, Mode};
 use super::settings_snapshot::{current_settings, log_freshness};
 use super::system::process_and_thread;
 use super::wrapped_credential::wrap;
@@ -28,7 +36,7 @@ use crate::field_layout::{Slot, WrappedLayout};
 use crate::fields;
 use crate::lifetime::LiveObject;
 use crate::logging::{describe_settings, hresult_text, Logger};
-use crate::presentation::{self, HiddenReason, Presentation, Situation};
+use crate::presentation::{HiddenReason, Situation};
 use crate::scenario::UsageScenario;
 use crate::session::{CurrentSession, SessionInfo};
 use crate::wrapper_health;
@@ -54,25 +62,6 @@ struct State {
     users: Option<ICredentialProviderUserArray>,
 }
 
-#[derive(Default)]
-enum Mode {
-    /// No supported `SetUsageScenario` yet.
-    #[default]
-    Unset,
-    Hidden(HiddenReason),
-    Fallback {
-        tile: Option<ICredentialProviderCredential>,
-    },
-    Wrapped(Wrapped),
-}
-
-struct Wrapped {
-    inner: ICredentialProvider,
-    with_link: bool,
-    layout: Option<Rc<WrappedLayout>>,
-    credentials: Vec<ICredentialProviderCredential>,
-}
-
 /// What the provider shows once its descriptor table is known.
 enum View {
     Hidden(HiddenReason),
@@ -81,6 +70,15 @@ enum View {
         inner: ICredentialProvider,
         layout: Rc<WrappedLayout>,
         link: Rc<LinkContext>,
+    },
+}
+
+/// What the state alone tells: the view, or a wrapped provider whose field table is unread.
+enum Known {
+    View(View),
+    Unread {
+        inner: ICredentialProvider,
+        with_link: bool,
     },
 }
 
@@ -109,27 +107,55 @@ impl Provider {
             .ok_or_else(|| E_UNEXPECTED.into())
     }
 
+    /// Replaces the mode and hands back the old one, to be dropped after the borrow (dropping
+    /// it may release the inner provider or its credentials).
+    fn replace_mode(&self, mode: Mode) -> Mode {
+        std::mem::replace(&mut self.state.borrow_mut().mode, mode)
+    }
+
     /// The view, reading the inner provider's field table the first time. If that fails before
     /// anything was shown, the fallback tile takes over (or nothing, in pass-through mode).
     fn view(&self) -> windows_core::Result<View> {
-        let (inner, with_link) = {
-            let state = self.state.borrow();
-            match &state.mode {
-                Mode::Unset => return Err(E_UNEXPECTED.into()),
-                Mode::Hidden(reason) => return Ok(View::Hidden(*reason)),
-                Mode::Fallback { .. } => return Ok(View::Fallback(self.link()?)),
-                Mode::Wrapped(wrapped) => match &wrapped.layout {
-                    Some(layout) => {
-                        return Ok(View::Wrapped {
-                            inner: wrapped.inner.clone(),
-                            layout: Rc::clone(layout),
-                            link: self.link()?,
-                        })
-                    }
-                    None => (wrapped.inner.clone(), wrapped.with_link),
-                },
-            }
+        match self.known_view()? {
+            Known::View(view) => Ok(view),
+            Known::Unread { inner, with_link } => self.read_layout(inner, with_link),
+        }
+    }
+
+    /// The view as far as the state tells it, without calling out.
+    fn known_view(&self) -> windows_core::Result<Known> {
+        let state = self.state.borrow();
+        let link = || {
+            state
+                .link
+                .clone()
+                .ok_or_else(|| windows_core::Error::from(E_UNEXPECTED))
         };
+        Ok(match &state.mode {
+            Mode::Unset => return Err(E_UNEXPECTED.into()),
+            Mode::Hidden(reason) => Known::View(View::Hidden(*reason)),
+            Mode::Fallback { .. } => Known::View(View::Fallback(link()?)),
+            Mode::Wrapped(wrapped) => match &wrapped.layout {
+                Some(layout) => Known::View(View::Wrapped {
+                    inner: wrapped.inner.clone(),
+                    layout: Rc::clone(layout),
+                    link: link()?,
+                }),
+                None => Known::Unread {
+                    inner: wrapped.inner.clone(),
+                    with_link: wrapped.with_link,
+                },
+            },
+        })
+    }
+
+    /// Reads the inner provider's field table (a call out, with no borrow held) and records the
+    /// layout, or gives the inner provider up.
+    fn read_layout(
+        &self,
+        inner: ICredentialProvider,
+        with_link: bool,
+    ) -> windows_core::Result<View> {
         let log = self.log();
         match inner_provider::describe_fields(&inner) {
             Ok(fields) => {
@@ -167,13 +193,11 @@ impl Provider {
                 });
                 // SAFETY: inner is live; it is being dropped, so it must let go of LogonUI.
                 let _ = unsafe { inner.UnAdvise() };
-                let mut state = self.state.borrow_mut();
                 if with_link {
-                    state.mode = Mode::Fallback { tile: None };
-                    drop(state);
+                    drop(self.replace_mode(Mode::Fallback { tile: None }));
                     Ok(View::Fallback(self.link()?))
                 } else {
-                    state.mode = Mode::Hidden(HiddenReason::Disabled);
+                    drop(self.replace_mode(Mode::Hidden(HiddenReason::Disabled)));
                     Ok(View::Hidden(HiddenReason::Disabled))
                 }
             }
@@ -186,17 +210,70 @@ impl Provider {
             _ => None,
         }
     }
-}
 
-/// Hands LogonUI's user list to the inner provider, if it takes one (Windows 8+).
-fn forward_users(
-    inner: &ICredentialProvider,
-    users: &ICredentialProviderUserArray,
-) -> windows_core::Result<()> {
-    match inner.cast::<ICredentialProviderSetUserArray>() {
-        // SAFETY: both interfaces are live.
-        Ok(set_users) => unsafe { set_users.SetUserArray(users) },
-        Err(_) => Ok(()),
+    /// LogonUI's user list and events as given so far (clones: the borrow ends here).
+    fn logon_ui_handles(
+        &self,
+    ) -> (
+        Option<ICredentialProviderUserArray>,
+        Option<(ICredentialProviderEvents, usize)>,
+    ) {
+        let state = self.state.borrow();
+        (state.users.clone(), state.events.clone())
+    }
+
+    /// `SetUsageScenario`: read the settings, decide and build what to show (creating and
+    /// connecting the inner provider), then install it. Only the last step touches the state.
+    fn set_usage_scenario(
+        &self,
+        cpus: CREDENTIAL_PROVIDER_USAGE_SCENARIO,
+        flags: u32,
+    ) -> windows_core::Result<()> {
+        let scenario = UsageScenario::from_raw(cpus.0);
+        if !scenario.is_supported() {
+            return Err(E_NOTIMPL.into());
+        }
+        // The process's snapshot, re-read after any change notified on the settings' keys:
+        // an admin's change applies at the next screen.
+        let (settings, freshness) = current_settings();
+        let log = open_logger(settings.enable_logging.value);
+        log.info(|| {
+            let (pid, _) = process_and_thread();
+            format!("SetUsageScenario({scenario:?}, flags=0x{flags:08X}) in process {pid}")
+        });
+        log_freshness(&log, &freshness);
+        log.info(|| describe_settings(&settings));
+
+        let situation = Situation {
+            disabled: settings.disabled.value,
+            remote_session: self.session.is_remote(),
+            inbox_hidden_by_filter: wrapper_health::inbox_hidden_for(cpus.0),
+        };
+        let mode = provider_mode::choose(situation, cpus, flags, &log);
+        if let Mode::Wrapped(wrapped) = &mode {
+            // LogonUI's user list and events may have come before the inner provider existed.
+            let (users, events) = self.logon_ui_handles();
+            provider_mode::connect(&wrapped.inner, users.as_ref(), events.as_ref(), &log);
+        }
+        self.install(mode, &settings, log);
+        Ok(())
+    }
+
+    /// Makes `mode`, the link for `settings` and `log` the provider's; what they replace is
+    /// dropped once the borrow has ended.
+    fn install(&self, mode: Mode, settings: &Settings, log: Logger) {
+        let link = Rc::new(LinkContext {
+            link_text: settings.link_text.value.clone(),
+            portal_url: settings.portal_url.value.clone(),
+            log: log.clone(),
+        });
+        let replaced = {
+            let mut state = self.state.borrow_mut();
+            state.link = Some(link);
+            state.log = log;
+            std::mem::replace(&mut state.mode, mode)
+        };
+        drop(replaced);
     }
 }
 
@@ -207,110 +284,7 @@ impl ICredentialProvider_Impl for Provider_Impl {
         flags: u32,
     ) -> windows_core::Result<()> {
         entry("ICredentialProvider::SetUsageScenario", &self.log(), || {
-            let scenario = UsageScenario::from_raw(cpus.0);
-            if !scenario.is_supported() {
-                return Err(E_NOTIMPL.into());
-            }
-            // The process's snapshot, re-read after any change notified on the settings' keys:
-            // an admin's change applies at the next screen.
-            let (settings, freshness) = current_settings();
-            let log = open_logger(settings.enable_logging.value);
-            log.info(|| {
-                let (pid, _) = process_and_thread();
-                format!("SetUsageScenario({scenario:?}, flags=0x{flags:08X}) in process {pid}")
-            });
-            log_freshness(&log, &freshness);
-            log.info(|| describe_settings(&settings));
-
-            let situation = Situation {
-                disabled: settings.disabled.value,
-                remote_session: self.session.is_remote(),
-                inbox_hidden_by_filter: wrapper_health::inbox_hidden_for(cpus.0),
-            };
-            let mut inner = None;
-            // A lasting failure seen earlier in this process was logged then: once is enough.
-            let known_unavailable = inner_provider::known_unavailable().is_some();
-            let (shown, error) = presentation::decide(situation, || {
-                inner = Some(inner_provider::create(cpus, flags)?);
-                Ok::<(), windows_core::Error>(())
-            });
-            if let Some(error) = &error {
-                wrapper_health::record_failure();
-                let message = || {
-                    format!(
-                        "the inbox password provider {} cannot be used ({}: {}){}",
-                        crate::clsid_string(crate::PASSWORD_PROVIDER_CLSID),
-                        hresult_text(error.code().0),
-                        error.message(),
-                        if known_unavailable {
-                            "; known since an earlier attempt in this process"
-                        } else {
-                            ""
-                        }
-                    )
-                };
-                if known_unavailable {
-                    log.debug(message);
-                } else {
-                    log.warning(message);
-                }
-            }
-            log.info(|| {
-                format!(
-                    "showing {shown:?} (remote session: {})",
-                    situation.remote_session
-                )
-            });
-
-            let mode = match (shown, inner) {
-                (Presentation::Wrapped { link }, Some(inner)) => Mode::Wrapped(Wrapped {
-                    inner,
-                    with_link: link,
-                    layout: None,
-                    credentials: Vec::new(),
-                }),
-                (Presentation::Wrapped { .. }, None) | (Presentation::Fallback, _) => {
-                    Mode::Fallback { tile: None }
-                }
-                (Presentation::Hidden(reason), _) => Mode::Hidden(reason),
-            };
-            // LogonUI's user list and events may have come before the inner provider existed.
-            let (users, events) = {
-                let state = self.state.borrow();
-                (state.users.clone(), state.events.clone())
-            };
-            if let Mode::Wrapped(wrapped) = &mode {
-                if let Some(users) = &users {
-                    if let Err(error) = forward_users(&wrapped.inner, users) {
-                        log.warning(|| {
-                            format!(
-                                "SetUserArray on the password provider: {}",
-                                hresult_text(error.code().0)
-                            )
-                        });
-                    }
-                }
-                if let Some((events, context)) = &events {
-                    // SAFETY: inner is live; events is LogonUI's interface.
-                    if let Err(error) = unsafe { wrapped.inner.Advise(events, *context) } {
-                        log.warning(|| {
-                            format!(
-                                "Advise on the password provider: {}",
-                                hresult_text(error.code().0)
-                            )
-                        });
-                    }
-                }
-            }
-            let mut state = self.state.borrow_mut();
-            state.link = Some(Rc::new(LinkContext {
-                link_text: settings.link_text.value.clone(),
-                portal_url: settings.portal_url.value.clone(),
-                log: log.clone(),
-            }));
-            state.log = log;
-            state.mode = mode;
-            Ok(())
+            self.set_usage_scenario(cpus, flags)
         })
     }
 
@@ -336,7 +310,11 @@ impl ICredentialProvider_Impl for Provider_Impl {
     ) -> windows_core::Result<()> {
         entry("ICredentialProvider::Advise", &self.log(), || {
             let events = events.cloned();
-            self.state.borrow_mut().events = events.clone().map(|e| (e, context));
+            let replaced = std::mem::replace(
+                &mut self.state.borrow_mut().events,
+                events.clone().map(|e| (e, context)),
+            );
+            drop(replaced);
             match self.wrapped_inner() {
                 // The inner provider's CredentialsChanged goes straight to LogonUI with our
                 // context: LogonUI then asks us again, and we re-wrap.
@@ -349,7 +327,8 @@ impl ICredentialProvider_Impl for Provider_Impl {
 
     fn UnAdvise(&self) -> windows_core::Result<()> {
         entry("ICredentialProvider::UnAdvise", &self.log(), || {
-            self.state.borrow_mut().events = None;
+            let replaced = self.state.borrow_mut().events.take();
+            drop(replaced);
             match self.wrapped_inner() {
                 // SAFETY: inner is live.
                 Some(inner) => unsafe { inner.UnAdvise() },
@@ -457,9 +436,13 @@ impl ICredentialProvider_Impl for Provider_Impl {
                                 Ok(wrap(credential, Rc::clone(&layout), Rc::clone(&link)))
                             })
                             .collect::<windows_core::Result<Vec<_>>>()?;
-                        if let Mode::Wrapped(state) = &mut self.state.borrow_mut().mode {
-                            state.credentials = wrapped;
-                        }
+                        let replaced = match &mut self.state.borrow_mut().mode {
+                            Mode::Wrapped(state) => {
+                                std::mem::replace(&mut state.credentials, wrapped)
+                            }
+                            _ => wrapped,
+                        };
+                        drop(replaced);
                         // One wrapper per inner credential, in order: the default index stays valid.
                         (n, d, a)
                     }
@@ -502,7 +485,8 @@ impl ICredentialProviderSetUserArray_Impl for Provider_Impl {
             &self.log(),
             || {
                 let users = users.cloned();
-                self.state.borrow_mut().users = users.clone();
+                let replaced = std::mem::replace(&mut self.state.borrow_mut().users, users.clone());
+                drop(replaced);
                 match (self.wrapped_inner(), users) {
                     (Some(inner), Some(users)) => forward_users(&inner, &users),
                     _ => Ok(()),

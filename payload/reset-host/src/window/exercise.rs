@@ -37,8 +37,8 @@ fn wide(text: &str) -> Vec<u16> {
 }
 
 /// Calls each object as MSHTML would, with `gate` as the policy; one pair per answer.
-pub fn exercise(gate: &dyn Gate) -> windows_core::Result<Vec<(String, String)>> {
-    let lease = GateLease::new(gate);
+pub fn exercise(gate: impl Gate + 'static) -> windows_core::Result<Vec<(String, String)>> {
+    let lease = GateLease::new(Rc::new(gate));
     let mut out = Vec::new();
     let mut put = |name: &str, value: String| out.push((name.to_owned(), value));
 

@@ -104,7 +104,7 @@ impl Drop for OleApartment {
 }
 
 /// See [`super::run`].
-pub fn run(options: &WindowOptions, gate: &dyn Gate) -> windows_core::Result<CloseReason> {
+pub fn run(options: &WindowOptions, gate: Rc<dyn Gate>) -> windows_core::Result<CloseReason> {
     let _ole = OleApartment::enter()?;
     let lease = GateLease::new(gate);
     let owner = (options.owner != 0).then_some(HWND(options.owner as _));

@@ -1,15 +1,13 @@
 //! The caller's [`Gate`] made reachable from the COM objects and the window procedure for exactly
-//! as long as [`super::run`] borrows it.
+//! as long as [`super::run`] lasts.
 //!
-//! COM objects must be `'static`, but `run` gets a `&dyn Gate` it only borrows. A [`GateLease`]
-//! holds the borrow; the [`GateSlot`] the objects share points at the gate while the lease lives
-//! and is emptied when it drops (also on an early return or a panic). A call that arrives later (a
-//! misbehaving control that still holds our sink) finds the slot empty: navigation is denied and
-//! the log line dropped. Single-threaded by construction: `Rc` keeps the slot on the UI thread.
+//! COM objects must be `'static`, so the gate is owned (`Rc<dyn Gate>`, given to `run` by value).
+//! A [`GateLease`] puts it in the [`GateSlot`] the objects share and takes it out again when the
+//! lease drops (also on an early return or a panic). A call that arrives later (a misbehaving
+//! control that still holds our sink) finds the slot empty: navigation is denied and the log
+//! line dropped. Single-threaded by construction: `Rc` keeps the slot on the UI thread.
 
-use std::cell::Cell;
-use std::marker::PhantomData;
-use std::ptr::NonNull;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::Gate;
@@ -17,7 +15,7 @@ use super::Gate;
 /// Where the COM objects find the gate.
 #[derive(Default)]
 pub struct GateSlot {
-    gate: Cell<Option<NonNull<dyn Gate + 'static>>>,
+    gate: RefCell<Option<Rc<dyn Gate>>>,
 }
 
 impl GateSlot {
@@ -38,33 +36,26 @@ impl GateSlot {
         self.with_gate(|gate| gate.log(line));
     }
 
+    /// Calls the gate, if the lease still lives. The slot's borrow ends before the call, so the
+    /// gate may call back into the window (whose log comes here again) and the lease may end
+    /// during the call: the call keeps its own `Rc` to the gate.
     fn with_gate<T>(&self, call: impl FnOnce(&dyn Gate) -> T) -> Option<T> {
-        let gate = self.gate.get()?;
-        // SAFETY: the pointer is only in the slot while the `GateLease` that put it there is
-        // alive, and the lease holds the `&dyn Gate` borrow it came from (see `GateLease::drop`).
-        Some(call(unsafe { gate.as_ref() }))
+        let gate = self.gate.borrow().clone()?;
+        Some(call(&*gate))
     }
 }
 
-/// Puts a borrowed gate into a slot for as long as the lease lives.
-pub struct GateLease<'a> {
+/// Puts a gate into a fresh slot for as long as the lease lives.
+pub struct GateLease {
     slot: Rc<GateSlot>,
-    _borrow: PhantomData<&'a dyn Gate>,
 }
 
-impl<'a> GateLease<'a> {
-    pub fn new(gate: &'a dyn Gate) -> Self {
-        let borrowed: NonNull<dyn Gate + 'a> = NonNull::from(gate);
-        // SAFETY: only the trait object's lifetime bound changes (same fat-pointer layout). The
-        // 'static pointer never outlives 'a: this lease owns the borrow and empties the slot in
-        // `drop`, and every use goes through `GateSlot::with_gate`, which checks the slot first.
-        let erased: NonNull<dyn Gate + 'static> = unsafe { std::mem::transmute(borrowed) };
-        let slot = Rc::new(GateSlot::default());
-        slot.gate.set(Some(erased));
-        Self {
-            slot,
-            _borrow: PhantomData,
-        }
+impl GateLease {
+    pub fn new(gate: Rc<dyn Gate>) -> Self {
+        let slot = Rc::new(GateSlot {
+            gate: RefCell::new(Some(gate)),
+        });
+        Self { slot }
     }
 
     /// The slot to hand to the COM objects and the window.
@@ -73,9 +64,11 @@ impl<'a> GateLease<'a> {
     }
 }
 
-impl Drop for GateLease<'_> {
+impl Drop for GateLease {
     fn drop(&mut self) {
-        self.slot.gate.set(None);
+        // Taken out first and dropped after the borrow ends: the gate's own drop may log.
+        let gate = self.slot.gate.borrow_mut().take();
+        drop(gate);
     }
 }
 
@@ -102,8 +95,8 @@ mod tests {
 
     #[test]
     fn the_slot_answers_for_the_gate_while_the_lease_lives() {
-        let gate = RecordingGate::default();
-        let lease = GateLease::new(&gate);
+        let gate = Rc::new(RecordingGate::default());
+        let lease = GateLease::new(gate.clone());
         let slot = lease.slot();
         assert!(slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
         assert!(!slot.allow_navigation("file:///C:/Windows/System32/cmd.exe"));
@@ -116,12 +109,49 @@ mod tests {
     }
 
     #[test]
-    fn an_expired_slot_denies_everything_and_logs_nothing() {
-        let gate = RecordingGate::default();
-        let slot = GateLease::new(&gate).slot();
+    fn an_expired_slot_denies_everything_logs_nothing_and_holds_no_gate() {
+        let gate = Rc::new(RecordingGate::default());
+        let slot = GateLease::new(gate.clone()).slot();
         assert!(!slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
         assert!(!slot.allow_subresource("https://ajax.aspnetcdn.com/x.js"));
         slot.log("too late");
         assert!(gate.lines.borrow().is_empty());
+        // The slot outlives the lease (a control may keep our sink) but not the gate.
+        assert_eq!(Rc::strong_count(&gate), 1);
+    }
+
+    /// A gate that ends the lease from inside its own answer, as a window closing during a
+    /// navigation check would.
+    struct EndsTheLease {
+        lease: RefCell<Option<GateLease>>,
+        lines: Rc<RefCell<Vec<String>>>,
+    }
+
+    impl Gate for EndsTheLease {
+        fn allow_navigation(&self, _url: &str) -> bool {
+            drop(self.lease.borrow_mut().take());
+            true
+        }
+
+        fn log(&self, line: &str) {
+            self.lines.borrow_mut().push(line.to_owned());
+        }
+    }
+
+    #[test]
+    fn a_lease_that_ends_during_a_call_finishes_that_call_and_denies_the_next() {
+        let lines = Rc::new(RefCell::new(Vec::new()));
+        let gate = Rc::new(EndsTheLease {
+            lease: RefCell::new(None),
+            lines: Rc::clone(&lines),
+        });
+        let lease = GateLease::new(gate.clone());
+        let slot = lease.slot();
+        *gate.lease.borrow_mut() = Some(lease);
+        drop(gate);
+        assert!(slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
+        assert!(!slot.allow_navigation("https://passwordreset.microsoftonline.com/"));
+        slot.log("too late");
+        assert!(lines.borrow().is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! Code map. Pure, tested on Linux: `close_reason` (why it closed), `keys` (which key chords are
 //! swallowed), `dialog_policy` (which dialogs may not open), `watch` (owner gone / idle),
 //! `placement` (size and position), `log_text` (URLs without query), `gate_slot` (the caller's
-//! gate, reachable from COM objects while `run` lasts). Windows glue: `guard` (the panic guard,
+//! gate, owned, reachable from COM objects while `run` lasts). Windows glue: `guard` (the panic guard,
 //! shared with the provider through `sspr-panic-guard`), `frame` (window, message loop, timer), `browser` (the control's life), `site` (client site,
 //! in-place site and frame, `IDocHostUIHandler`, ambient properties), `doc_host` (the
 //! `IDocHostUIHandler` definition windows-rs lacks), `events` (the `DWebBrowserEvents2` sink),
@@ -93,6 +93,21 @@ pub trait Gate {
     fn log(&self, line: &str);
 }
 
+/// A gate that lives for the whole program (a unit struct's `&Gate`) serves as the gate itself.
+impl<G: Gate + ?Sized> Gate for &'static G {
+    fn allow_navigation(&self, url: &str) -> bool {
+        (**self).allow_navigation(url)
+    }
+
+    fn allow_subresource(&self, url: &str) -> bool {
+        (**self).allow_subresource(url)
+    }
+
+    fn log(&self, line: &str) {
+        (**self).log(line);
+    }
+}
+
 /// Shows the reset window and returns when it closes, with the reason.
 ///
 /// Call on the thread that will own the window (the main thread), with COM not initialised as
@@ -104,9 +119,15 @@ pub trait Gate {
 /// locked down or pointed at `options.url` is `Ok(CloseReason::BrowserFailed(..))`, with the
 /// window already closed. An owner window that is gone before the start is
 /// `Ok(CloseReason::OwnerClosed)` without a window.
+///
+/// The window's COM objects may outlive `run` (a control that keeps our sink), so they cannot
+/// borrow: `run` owns `gate`, and drops it before it returns; a call that comes later is denied.
 #[cfg(windows)]
-pub fn run(options: &WindowOptions, gate: &dyn Gate) -> windows_core::Result<CloseReason> {
-    frame::run(options, gate)
+pub fn run(
+    options: &WindowOptions,
+    gate: impl Gate + 'static,
+) -> windows_core::Result<CloseReason> {
+    frame::run(options, std::rc::Rc::new(gate))
 }
 
 /// Runs one COM method body inside the panic guard; a panic answers `E_UNEXPECTED` and is logged.

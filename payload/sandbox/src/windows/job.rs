@@ -10,7 +10,9 @@ use windows::Win32::System::JobObjects::{
 use windows::Win32::System::Threading::GetCurrentProcess;
 use windows_core::{BOOL, PCWSTR};
 
-use super::handle::OwnedHandle;
+use std::os::windows::io::OwnedHandle;
+
+use super::handle::{take, win32};
 use crate::facts::JobFacts;
 use crate::{JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS};
 
@@ -21,17 +23,16 @@ pub struct Job(OwnedHandle);
 impl Job {
     /// An unnamed job with [`JOB_LIMIT_FLAGS`] (one active process) and [`JOB_UI_RESTRICTIONS`].
     pub fn create() -> windows_core::Result<Self> {
-        // SAFETY: no security attributes (default: not inheritable) and no name.
-        let job = Self(OwnedHandle::new(unsafe {
-            CreateJobObjectW(None, PCWSTR::null())?
-        }));
+        // SAFETY: no security attributes (default: not inheritable) and no name; the new
+        // job handle is ours alone.
+        let job = Self(unsafe { take(CreateJobObjectW(None, PCWSTR::null())?) });
         let mut limits = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
         limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT(JOB_LIMIT_FLAGS);
         limits.BasicLimitInformation.ActiveProcessLimit = 1;
         // SAFETY: limits is the structure this class takes, alive for the call.
         unsafe {
             SetInformationJobObject(
-                job.0.raw(),
+                win32(&job.0),
                 JobObjectExtendedLimitInformation,
                 std::ptr::from_ref(&limits).cast(),
                 std::mem::size_of_val(&limits) as u32,
@@ -43,7 +44,7 @@ impl Job {
         // SAFETY: ui is the structure this class takes, alive for the call.
         unsafe {
             SetInformationJobObject(
-                job.0.raw(),
+                win32(&job.0),
                 JobObjectBasicUIRestrictions,
                 std::ptr::from_ref(&ui).cast(),
                 std::mem::size_of_val(&ui) as u32,
@@ -55,7 +56,7 @@ impl Job {
     /// Puts `process` (created suspended) into the job.
     pub fn assign(&self, process: HANDLE) -> windows_core::Result<()> {
         // SAFETY: both handles are open; process was created by the caller.
-        unsafe { AssignProcessToJobObject(self.0.raw(), process) }
+        unsafe { AssignProcessToJobObject(win32(&self.0), process) }
     }
 
     /// Lets the job's processes use `window`, a window of a process outside the job, which
@@ -63,12 +64,12 @@ impl Job {
     /// window. Call from outside the job.
     pub fn grant_window(&self, window: isize) -> windows_core::Result<()> {
         // SAFETY: any handle value is accepted (a stale one fails the call); the job is ours.
-        unsafe { UserHandleGrantAccess(HANDLE(window as _), self.0.raw(), true) }
+        unsafe { UserHandleGrantAccess(HANDLE(window as _), win32(&self.0), true) }
     }
 
     /// The job's limits as facts (what the provider logs).
     pub fn facts(&self) -> windows_core::Result<JobFacts> {
-        read_facts(Some(self.0.raw()), true)
+        read_facts(Some(win32(&self.0)), true)
     }
 }
 

@@ -2,7 +2,7 @@
 //! opened to it, a restricted token cut from a new-credentials logon session, a job, and
 //! (optionally) one log file as its standard output and error, the only handle it inherits.
 
-use std::os::windows::io::AsRawHandle;
+use std::os::windows::io::{AsHandle, AsRawHandle};
 
 use windows::Win32::Foundation::{SetHandleInformation, HANDLE, HANDLE_FLAG_INHERIT};
 use windows::Win32::Security::{
@@ -17,7 +17,7 @@ use windows::Win32::System::Threading::{
 };
 use windows_core::{HSTRING, PWSTR};
 
-use super::handle::OwnedHandle;
+use super::handle::{take, win32};
 use super::job::Job;
 use super::launch_sid::new_launch_sid;
 use super::logon::new_credentials_token;
@@ -40,6 +40,13 @@ pub struct Sandboxed {
     /// The window station and desktop ACEs; declared after `job` so the host is dead first.
     pub window_grant: Option<WindowGrant>,
 }
+
+// `Sandboxed` holds owned kernel handles and plain data only, so it moves between threads (the
+// provider keeps the running host's in a static `Mutex`) with no `unsafe impl Send` anywhere.
+const _: () = {
+    const fn is_send<T: Send>() {}
+    is_send::<Sandboxed>();
+};
 
 /// A `PROC_THREAD_ATTRIBUTE_LIST` naming the handles a child may inherit, deleted on drop.
 struct HandleList {
@@ -134,7 +141,7 @@ pub fn start_sandboxed_owned_by(
             )?
         }
     };
-    let token = restricted_host_token(base.raw(), &launch)?;
+    let token = restricted_host_token(base.as_handle(), &launch)?;
     drop(base);
     let window_grant = WindowGrant::new(&launch)
         .map_err(|error| {
@@ -180,7 +187,7 @@ pub fn start_sandboxed_owned_by(
     // it runs a single instruction.
     let created = unsafe {
         CreateProcessAsUserW(
-            Some(token.raw()),
+            Some(win32(&token)),
             &HSTRING::from(program),
             Some(PWSTR(buffer.as_mut_ptr())),
             None,
@@ -202,28 +209,29 @@ pub fn start_sandboxed_owned_by(
     }
     drop(list);
     created?;
-    let process_handle = OwnedHandle::new(process.hProcess);
-    let thread = OwnedHandle::new(process.hThread);
-    if let Err(error) = job.assign(process_handle.raw()) {
+    // SAFETY: CreateProcessAsUserW succeeded, so both handles are open and ours to close.
+    let (process_handle, thread) = unsafe { (take(process.hProcess), take(process.hThread)) };
+    if let Err(error) = job.assign(win32(&process_handle)) {
         // Never let it run outside the job.
         // SAFETY: the process is ours, suspended, and is ended before it ran.
-        let _ = unsafe { TerminateProcess(process_handle.raw(), 1) };
+        let _ = unsafe { TerminateProcess(win32(&process_handle), 1) };
         return Err(error);
     }
     // SAFETY: the thread handle came from CreateProcessAsUserW.
-    if unsafe { ResumeThread(thread.raw()) } == u32::MAX {
+    if unsafe { ResumeThread(win32(&thread)) } == u32::MAX {
         let error = windows_core::Error::from_win32();
         // SAFETY: as above.
-        let _ = unsafe { TerminateProcess(process_handle.raw(), 1) };
+        let _ = unsafe { TerminateProcess(win32(&process_handle), 1) };
         return Err(error);
     }
     let mut child_token = HANDLE::default();
     // SAFETY: the process handle is ours; child_token receives a handle we own.
     let read_back =
-        unsafe { OpenProcessToken(process_handle.raw(), TOKEN_QUERY, &mut child_token) }
+        unsafe { OpenProcessToken(win32(&process_handle), TOKEN_QUERY, &mut child_token) }
             .and_then(|()| {
-                let child_token = OwnedHandle::new(child_token);
-                token_facts(child_token.raw())
+                // SAFETY: OpenProcessToken succeeded: an open token handle we alone close.
+                let child_token = unsafe { take(child_token) };
+                token_facts(win32(&child_token))
             })
             .map_err(|error| error.to_string());
     Ok(Sandboxed {

@@ -13,7 +13,9 @@ use windows::Win32::Security::{
 };
 use windows_core::{HSTRING, PCWSTR};
 
-use super::handle::OwnedHandle;
+use std::os::windows::io::OwnedHandle;
+
+use super::handle::take;
 use super::token::token_facts;
 
 /// The made-up network user name (in the local "domain" `.`).
@@ -47,5 +49,6 @@ pub fn new_credentials_token() -> windows_core::Result<OwnedHandle> {
     };
     // Wine answers TRUE with the handle 0xdeadbeef: never close or use that.
     token_facts(token)?;
-    Ok(OwnedHandle::new(token))
+    // SAFETY: a real token handle (checked just above) that LogonUserW gave us to close.
+    Ok(unsafe { take(token) })
 }

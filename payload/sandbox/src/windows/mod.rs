@@ -14,7 +14,7 @@ mod window_access;
 
 pub use acl::{path_writers, Descriptor, Security};
 pub use dll_search::{load_system_library, restrict_process_dll_search, system_folder};
-pub use handle::OwnedHandle;
+pub use handle::win32;
 pub use job::{current_job_facts, Job};
 pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};
 pub use launch_sid::{new_launch_sid, LaunchSid, WellKnown};

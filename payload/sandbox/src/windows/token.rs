@@ -1,5 +1,7 @@
 //! Tokens: the restricted copy of the provider's token the host gets, and any token as facts.
 
+use std::os::windows::io::{BorrowedHandle, OwnedHandle};
+
 use windows::Win32::Foundation::{LocalFree, HANDLE, HLOCAL, LUID};
 use windows::Win32::Security::Authorization::ConvertStringSidToSidW;
 use windows::Win32::Security::{
@@ -14,7 +16,7 @@ use windows::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 use windows_core::{w, PWSTR};
 
 use super::acl::Descriptor;
-use super::handle::OwnedHandle;
+use super::handle::{take, win32};
 use super::launch_sid::{LaunchSid, WellKnown};
 use super::sid::{last_rid, sid_text};
 use crate::facts::{integrity_name, logon_session_text, Group, Privilege, TokenFacts};
@@ -71,7 +73,8 @@ pub(crate) fn open_own_token(access: TOKEN_ACCESS_MASK) -> windows_core::Result<
     let mut token = HANDLE::default();
     // SAFETY: the pseudo handle needs no closing; token receives a handle we own.
     unsafe { OpenProcessToken(GetCurrentProcess(), access, &mut token)? };
-    Ok(OwnedHandle::new(token))
+    // SAFETY: OpenProcessToken succeeded, so token is an open handle we alone close.
+    Ok(unsafe { take(token) })
 }
 
 fn privilege_name(luid: &LUID) -> String {
@@ -138,7 +141,7 @@ pub fn token_facts(token: HANDLE) -> windows_core::Result<TokenFacts> {
 /// The facts of this process's own token.
 pub fn current_token_facts() -> windows_core::Result<TokenFacts> {
     let token = open_own_token(TOKEN_QUERY)?;
-    token_facts(token.raw())
+    token_facts(win32(&token))
 }
 
 /// The host's primary token, made from `base` (a token of the provider's: its own, or the
@@ -148,9 +151,10 @@ pub fn current_token_facts() -> windows_core::Result<TokenFacts> {
 /// `launch` as restricting SIDs, a default DACL for SYSTEM, the user and `launch` (so the host
 /// can open what it creates) and low integrity.
 pub fn restricted_host_token(
-    base: HANDLE,
+    base: BorrowedHandle<'_>,
     launch: &LaunchSid,
 ) -> windows_core::Result<OwnedHandle> {
+    let base = win32(&base);
     let groups_info = Info::read(base, TokenGroups)?;
     let to_disable: Vec<SID_AND_ATTRIBUTES> = groups_of(&groups_info)
         .iter()
@@ -201,12 +205,14 @@ pub fn restricted_host_token(
             &mut restricted,
         )?
     };
-    let restricted = OwnedHandle::new(restricted);
+    // SAFETY: CreateRestrictedToken succeeded, so restricted is a new token handle we alone
+    // close.
+    let restricted = unsafe { take(restricted) };
     let user_info = Info::read(base, TokenUser)?;
     // SAFETY: read with TokenUser.
     let user = sid_text(unsafe { user_info.as_ref::<TOKEN_USER>() }.User.Sid);
-    set_default_dacl(restricted.raw(), &user, launch)?;
-    set_low_integrity(restricted.raw())?;
+    set_default_dacl(win32(&restricted), &user, launch)?;
+    set_low_integrity(win32(&restricted))?;
     Ok(restricted)
 }
 

@@ -1,15 +1,15 @@
-//! The registry through its API, in an explicit view (`KEY_WOW64_64KEY` / `KEY_WOW64_32KEY`):
-//! whole subtrees read into [`RegTree`]s, values set and deleted, keys deleted.
+//! The registry in an explicit view (`KEY_WOW64_64KEY` / `KEY_WOW64_32KEY`): whole subtrees
+//! read into [`RegTree`]s by the payload's reader (sspr-registry), values set and deleted and
+//! keys deleted through the registry API.
 
 use anyhow::{bail, Context as _};
-use windows::core::{HSTRING, PCWSTR, PWSTR};
-use windows::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_NO_MORE_ITEMS, WIN32_ERROR};
+use windows::core::{HSTRING, PCWSTR};
+use windows::Win32::Foundation::{ERROR_FILE_NOT_FOUND, WIN32_ERROR};
 use windows::Win32::System::Registry::{
-    RegCloseKey, RegCreateKeyExW, RegDeleteKeyExW, RegDeleteTreeW, RegDeleteValueW, RegEnumKeyExW,
-    RegEnumValueW, RegOpenKeyExW, RegQueryInfoKeyW, RegSetValueExW, HKEY, HKEY_CLASSES_ROOT,
-    HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, HKEY_USERS, KEY_ALL_ACCESS, KEY_READ, KEY_WOW64_32KEY,
-    KEY_WOW64_64KEY, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_OPTION_NON_VOLATILE, REG_QWORD,
-    REG_SAM_FLAGS, REG_SZ, REG_VALUE_TYPE,
+    RegCloseKey, RegCreateKeyExW, RegDeleteKeyExW, RegDeleteTreeW, RegDeleteValueW, RegOpenKeyExW,
+    RegSetValueExW, HKEY, HKEY_CLASSES_ROOT, HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE, HKEY_USERS,
+    KEY_ALL_ACCESS, KEY_WOW64_32KEY, KEY_WOW64_64KEY, REG_DWORD, REG_EXPAND_SZ,
+    REG_OPTION_NON_VOLATILE, REG_SAM_FLAGS, REG_SZ,
 };
 
 use crate::registry::{RegTree, RegValue, RegValues, RegView};
@@ -68,139 +68,69 @@ fn open(root: HKEY, path: &str, access: REG_SAM_FLAGS) -> anyhow::Result<Option<
     Ok(Some(Key(key)))
 }
 
-fn subkey_names(key: &Key) -> anyhow::Result<Vec<String>> {
-    let mut names = Vec::new();
-    let mut buffer = vec![0u16; 256];
-    for index in 0.. {
-        let mut length = buffer.len() as u32;
-        // SAFETY: `buffer` holds `length` UTF-16 units; the other out pointers are unused.
-        let status = unsafe {
-            RegEnumKeyExW(
-                key.0,
-                index,
-                Some(PWSTR(buffer.as_mut_ptr())),
-                &mut length,
-                None,
-                None,
-                None,
-                None,
-            )
-        };
-        if status == ERROR_NO_MORE_ITEMS {
-            break;
-        }
-        check(status, "enumerating subkeys")?;
-        names.push(String::from_utf16_lossy(&buffer[..length as usize]));
-    }
-    Ok(names)
-}
-
-fn value_of(kind: REG_VALUE_TYPE, data: &[u8]) -> RegValue {
-    let text = || {
-        let units: Vec<u16> = data
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-            .collect();
-        let end = units
-            .iter()
-            .position(|unit| *unit == 0)
-            .unwrap_or(units.len());
-        String::from_utf16_lossy(&units[..end])
-    };
-    match kind {
-        REG_SZ => RegValue::Sz(text()),
-        REG_EXPAND_SZ => RegValue::ExpandSz(text()),
-        REG_DWORD if data.len() == 4 => {
-            RegValue::Dword(u32::from_le_bytes([data[0], data[1], data[2], data[3]]))
-        }
-        _ => RegValue::Other {
-            kind: match kind {
-                REG_BINARY => "REG_BINARY".to_owned(),
-                REG_QWORD => "REG_QWORD".to_owned(),
-                other => format!("type {}", other.0),
-            },
-            data: data.iter().map(|byte| format!("{byte:02X}")).collect(),
+/// A value as the suite types it.
+fn suite_value(value: sspr_registry::Value) -> RegValue {
+    match value {
+        sspr_registry::Value::String(text) => RegValue::Sz(text),
+        sspr_registry::Value::ExpandString(text) => RegValue::ExpandSz(text),
+        sspr_registry::Value::Dword(number) => RegValue::Dword(number),
+        other => RegValue::Other {
+            kind: other.type_name(),
+            data: other.describe(),
         },
     }
 }
 
-fn values(key: &Key) -> anyhow::Result<RegValues> {
-    let (mut max_name, mut max_data) = (0u32, 0u32);
-    // SAFETY: every out pointer is either None or a valid u32.
-    let status = unsafe {
-        RegQueryInfoKeyW(
-            key.0,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some(&mut max_name),
-            Some(&mut max_data),
-            None,
-            None,
-        )
+fn reader_view(view: RegView) -> sspr_registry::View {
+    match view {
+        RegView::Bits64 => sspr_registry::View::Native,
+        RegView::Bits32 => sspr_registry::View::Wow32,
+    }
+}
+
+/// `HKLM\X` as the payload's registry reader names its hive (no `HKCR`: per-machine classes are
+/// `HKLM\Software\Classes`).
+fn reader_hive(key: &str) -> anyhow::Result<(sspr_registry::Hive, &str)> {
+    let (root, rest) = key.split_once('\\').unwrap_or((key, ""));
+    let hive = match root.to_ascii_uppercase().as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => sspr_registry::Hive::LocalMachine,
+        "HKCU" | "HKEY_CURRENT_USER" => sspr_registry::Hive::CurrentUser,
+        "HKU" | "HKEY_USERS" => sspr_registry::Hive::Users,
+        _ => bail!("{key} does not start with HKLM, HKCU or HKU"),
     };
-    check(status, "reading a key's sizes")?;
-    let mut values = RegValues::new();
-    let mut name = vec![0u16; max_name as usize + 1];
-    let mut data = vec![0u8; max_data as usize + 2];
-    for index in 0.. {
-        let mut name_length = name.len() as u32;
-        let mut data_length = data.len() as u32;
-        let mut kind = 0u32;
-        // SAFETY: `name` holds `name_length` units and `data` `data_length` bytes; `kind` is a
-        // valid out pointer.
-        let status = unsafe {
-            RegEnumValueW(
-                key.0,
-                index,
-                Some(PWSTR(name.as_mut_ptr())),
-                &mut name_length,
-                None,
-                Some(&mut kind),
-                Some(data.as_mut_ptr()),
-                Some(&mut data_length),
-            )
-        };
-        if status == ERROR_NO_MORE_ITEMS {
-            break;
-        }
-        check(status, "enumerating values")?;
-        values.insert(
-            String::from_utf16_lossy(&name[..name_length as usize]),
-            value_of(REG_VALUE_TYPE(kind), &data[..data_length as usize]),
-        );
-    }
-    Ok(values)
+    Ok((hive, rest))
 }
 
-fn walk(key: &Key, relative: &str, view: RegView, tree: &mut RegTree) -> anyhow::Result<()> {
-    tree.insert(relative.to_owned(), values(key)?);
-    for name in subkey_names(key)? {
-        let Some(child) = open(key.0, &name, KEY_READ | view_flag(view))? else {
-            continue;
-        };
-        let path = if relative.is_empty() {
-            name
-        } else {
-            format!(r"{relative}\{name}")
-        };
-        walk(&child, &path, view, tree)?;
-    }
-    Ok(())
-}
-
-/// `key` and everything under it in `view`, by path relative to `key`; `None` when absent.
+/// `key` and everything under it in `view`, by path relative to `key`, read with the payload's
+/// registry reader (sspr-registry); `None` when absent (or unreadable: the runner runs elevated).
 pub fn query(key: &str, view: RegView) -> anyhow::Result<Option<RegTree>> {
-    let (root, path) = split_root(key)?;
-    let Some(opened) = open(root, path, KEY_READ | view_flag(view))? else {
+    let (hive, path) = reader_hive(key)?;
+    let view = reader_view(view);
+    let Some(opened) = sspr_registry::windows::Key::open(hive, view, path) else {
         return Ok(None);
     };
     let mut tree = RegTree::new();
-    walk(&opened, "", view, &mut tree).with_context(|| format!("reading {key} in {view:?}"))?;
+    let mut pending = vec![(String::new(), opened)];
+    while let Some((relative, key)) = pending.pop() {
+        let values: RegValues = key
+            .values()
+            .into_iter()
+            .map(|(name, value)| (name, suite_value(value)))
+            .collect();
+        for name in key.subkeys() {
+            let child = if relative.is_empty() {
+                name
+            } else {
+                format!(r"{relative}\{name}")
+            };
+            if let Some(opened) =
+                sspr_registry::windows::Key::open(hive, view, &format!(r"{path}\{child}"))
+            {
+                pending.push((child, opened));
+            }
+        }
+        tree.insert(relative, values);
+    }
     Ok(Some(tree))
 }
 
