@@ -62,7 +62,7 @@ fn options() -> anyhow::Result<Options> {
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 5] = [
+const TESTS: [(&str, Test); 8] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -80,7 +80,33 @@ const TESTS: [(&str, Test); 5] = [
         "uninstall::silent_uninstall_leaves_nothing",
         silent_uninstall,
     ),
+    (
+        "repair::reinstall_all_restores_deleted_dll_and_inprocserver32",
+        repair,
+    ),
+    ("log::verbose_log_records_the_install", verbose_log),
+    ("cycles::install_uninstall_cycles_leave_nothing", cycles),
 ];
+
+/// Cycles natively: three (the Wine suite runs twenty; each costs a real install here).
+const CYCLES: usize = 3;
+
+fn repair(cx: &Context) -> anyhow::Result<()> {
+    suite::install_and_damage(&cx.machine, &cx.package)?;
+    suite::reinstall_all_restores(&cx.machine, &cx.package, &cx.payload, &cx.probe)?;
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+fn verbose_log(cx: &Context) -> anyhow::Result<()> {
+    suite::verbose_log_records_the_install(&cx.machine, &cx.package)?;
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+fn cycles(cx: &Context) -> anyhow::Result<()> {
+    suite::install_uninstall_cycles_leave_nothing(&cx.machine, &cx.package, CYCLES)
+}
 
 /// The last test: the machine as it was before the first.
 const CLEAN: &str = "machine::clean_after_the_run";

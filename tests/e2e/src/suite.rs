@@ -761,3 +761,120 @@ fn tiles_carry_the_link_and_serialize_untouched(
     }
     Ok(())
 }
+
+/// `cycles` install/uninstall cycles on one machine: every run exits 0, the DLL comes and goes,
+/// and the snapshot after the last equals the one before the first.
+pub fn install_uninstall_cycles_leave_nothing(
+    machine: &dyn Machine,
+    package: &Package,
+    cycles: usize,
+) -> anyhow::Result<()> {
+    let dll = install_dir(machine)?.host.join(sspr_identity::PROVIDER_DLL);
+    let before = machine.snapshot()?;
+    for cycle in 1..=cycles {
+        machine.install(package, &[])?;
+        assert!(dll.is_file(), "cycle {cycle}: the DLL is not installed");
+        machine.uninstall(package)?;
+        assert!(!dll.exists(), "cycle {cycle}: the DLL is still there");
+    }
+    let diff = machine.diff(&before, &machine.snapshot()?);
+    assert!(
+        diff.is_empty(),
+        "{cycles} cycles left changes behind:\n{diff}"
+    );
+    assert_not_installed(machine)
+}
+
+/// What the repair tests install: an admin's non-default settings.
+pub fn admin_settings() -> Settings {
+    Settings {
+        enable_logging: 1,
+        portal_url: "https://sspr.example.test/".into(),
+        link_text: "Reset my password".into(),
+        disabled: 0,
+    }
+}
+
+/// Installs with [`admin_settings`], then deletes the installed DLL and the InprocServer32
+/// default value, and checks both are gone (the class's ThreadingModel stays).
+pub fn install_and_damage(machine: &dyn Machine, package: &Package) -> anyhow::Result<()> {
+    admin_settings().install_with(machine, package)?;
+    let dll = install_dir(machine)?.host.join(sspr_identity::PROVIDER_DLL);
+    std::fs::remove_file(&dll).with_context(|| format!("deleting {}", dll.display()))?;
+    let inproc = format!(r"{CLSID_KEY}\InprocServer32");
+    machine.reg_delete_value(&inproc, None, machine.native_view())?;
+    assert_damaged(machine)
+}
+
+/// The DLL and the InprocServer32 default value are gone.
+pub fn assert_damaged(machine: &dyn Machine) -> anyhow::Result<()> {
+    let dll = install_dir(machine)?.host.join(sspr_identity::PROVIDER_DLL);
+    assert!(!dll.exists(), "{} is there", dll.display());
+    let inproc = format!(r"{CLSID_KEY}\InprocServer32");
+    assert_eq!(
+        machine.reg_values(&inproc, machine.native_view())?,
+        Some([("ThreadingModel".to_owned(), RegValue::sz("Apartment"))].into())
+    );
+    Ok(())
+}
+
+/// `msiexec /i x.msi REINSTALL=ALL REINSTALLMODE=vomus /qn` after [`install_and_damage`]: exit
+/// 0, both are back, the admin's settings kept, and COM activation works again (the fallback
+/// tile's exact report where no password provider is registered).
+pub fn reinstall_all_restores(
+    machine: &dyn Machine,
+    package: &Package,
+    payload: &Payload,
+    probe: &std::path::Path,
+) -> anyhow::Result<()> {
+    let admin = admin_settings();
+    let repair = crate::msiexec::Msiexec::install_path(machine.windows_path(&package.path)?)
+        .property("REINSTALL", "ALL")
+        .property("REINSTALLMODE", "vomus");
+    machine
+        .msiexec(&repair)?
+        .expect_exit(crate::msiexec::SUCCESS)?;
+    assert_installed(machine, package, &admin, payload)?;
+    let dir = install_dir(machine)?;
+    let report = run_probe(machine, probe, &[], &[])?;
+    if inbox_password_provider(machine)?.is_none() {
+        assert_eq!(
+            report,
+            expected_probe_report_with_link(&dir, 64, &admin.link_text)
+        );
+    } else {
+        assert_eq!(report.get("create")?, probe::S_OK);
+        assert_eq!(
+            report.get("module")?,
+            format!(r"{}\{}", dir.windows, sspr_identity::PROVIDER_DLL)
+        );
+    }
+    Ok(())
+}
+
+/// A silent install's verbose log ends with `INSTALL. Return value 1.` and records the product
+/// code, version and install folder. Returns the log for the caller's own checks.
+pub fn verbose_log_records_the_install(
+    machine: &dyn Machine,
+    package: &Package,
+) -> anyhow::Result<crate::log::VerboseLog> {
+    let run = machine.install(package, &[])?;
+    let log = run.log()?;
+    assert_eq!(log.final_return_value(), Some(1), "{}", log.tail(20));
+    let last = log.final_action_line().unwrap_or_default();
+    assert!(last.ends_with(": INSTALL. Return value 1."), "{last}");
+    for line in [
+        format!("Property(S): ProductCode = {}", package.product_code),
+        format!("Property(S): ProductVersion = {}", package.version),
+        format!(
+            r"Property(S): INSTALLFOLDER = {}\SsprWindowsLogon\",
+            machine.program_files()
+        ),
+    ] {
+        assert!(
+            log.text.lines().any(|logged| logged.trim_end() == line),
+            "the log lacks {line:?}"
+        );
+    }
+    Ok(log)
+}
