@@ -542,6 +542,30 @@ pub fn inbox_password_provider(machine: &dyn Machine) -> anyhow::Result<Option<S
     )
 }
 
+/// The probe's report on the installed provider: the fallback tile's, exactly, with
+/// `link_text`, where no password provider is registered; where one is, the provider is created
+/// from the installed DLL and released (the tiles are
+/// [`wrapping_appends_the_link_and_the_filter_hides_the_inbox`]'s to check).
+pub fn assert_probe_creates_the_installed_provider(
+    machine: &dyn Machine,
+    probe: &std::path::Path,
+    link_text: &str,
+) -> anyhow::Result<()> {
+    let dir = install_dir(machine)?;
+    let report = run_probe(machine, probe, &[], &[])?;
+    if inbox_password_provider(machine)?.is_none() {
+        assert_eq!(report, expected_probe_report_with_link(&dir, 64, link_text));
+    } else {
+        assert_eq!(report.get("create")?, probe::S_OK);
+        assert_eq!(
+            report.get("module")?,
+            format!(r"{}\{}", dir.windows, sspr_identity::PROVIDER_DLL)
+        );
+        assert_eq!(report.get("unloaded")?, "1");
+    }
+    Ok(())
+}
+
 /// The probe creates the provider through COM from the installed path, the way LogonUI does;
 /// before the install and after the uninstall the class is not registered at all. Where no
 /// password provider is registered the report is the fallback tile's, exactly.
@@ -556,18 +580,7 @@ pub fn probe_creates_provider_through_com(
     );
     let settings = Settings::defaults(machine)?;
     machine.install(package, &[])?;
-    let dir = install_dir(machine)?;
-    let report = run_probe(machine, probe, &[], &[])?;
-    if inbox_password_provider(machine)?.is_none() {
-        assert_eq!(
-            report,
-            expected_probe_report_with_link(&dir, 64, &settings.link_text)
-        );
-    } else {
-        // Wrapping: `wrapping_appends_the_link_and_the_filter_hides_the_inbox` checks the tiles.
-        assert_eq!(report.get("create")?, probe::S_OK);
-        assert_eq!(report.get("unloaded")?, "1");
-    }
+    assert_probe_creates_the_installed_provider(machine, probe, &settings.link_text)?;
     machine.uninstall(package)?;
     assert_eq!(
         run_probe(machine, probe, &[], &[])?,
@@ -835,21 +848,7 @@ pub fn reinstall_all_restores(
         .msiexec(&repair)?
         .expect_exit(crate::msiexec::SUCCESS)?;
     assert_installed(machine, package, &admin, payload)?;
-    let dir = install_dir(machine)?;
-    let report = run_probe(machine, probe, &[], &[])?;
-    if inbox_password_provider(machine)?.is_none() {
-        assert_eq!(
-            report,
-            expected_probe_report_with_link(&dir, 64, &admin.link_text)
-        );
-    } else {
-        assert_eq!(report.get("create")?, probe::S_OK);
-        assert_eq!(
-            report.get("module")?,
-            format!(r"{}\{}", dir.windows, sspr_identity::PROVIDER_DLL)
-        );
-    }
-    Ok(())
+    assert_probe_creates_the_installed_provider(machine, probe, &admin.link_text)
 }
 
 /// A silent install's verbose log ends with `INSTALL. Return value 1.` and records the product
