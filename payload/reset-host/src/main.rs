@@ -2,10 +2,6 @@
 //! provider's link inside a sandbox (restricted token, job) it checks before showing anything.
 //!
 //! Exit codes: `sspr_identity::HostExit` (documented there; 2, a bad command line, is clap's).
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
-)]
 
 use std::process::ExitCode;
 

@@ -4,10 +4,10 @@
 mod corpus;
 
 use corpus::{Expect, CORPUS, PORTAL_URL};
-use sspr_url_policy::{Policy, Verdict};
+use sspr_url_policy::{Deny, Policy, Verdict};
 
-fn policy() -> Policy {
-    Policy::load(PORTAL_URL, &[]).unwrap().policy
+fn policy() -> Result<Policy, Deny> {
+    Ok(Policy::load(PORTAL_URL, &[])?.policy)
 }
 
 fn answer(verdict: &Verdict) -> Expect {
@@ -35,8 +35,8 @@ fn the_corpus_has_at_least_sixty_urls_and_each_fits_a_command_line() {
 }
 
 #[test]
-fn every_corpus_url_gets_its_expected_verdict() {
-    let policy = policy();
+fn every_corpus_url_gets_its_expected_verdict() -> Result<(), Deny> {
+    let policy = policy()?;
     let wrong: Vec<String> = CORPUS
         .iter()
         .filter_map(|(url, expected)| {
@@ -46,11 +46,12 @@ fn every_corpus_url_gets_its_expected_verdict() {
         })
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    Ok(())
 }
 
 #[test]
-fn the_cdn_pages_of_the_corpus_are_allowed_as_subresources() {
-    let policy = policy();
+fn the_cdn_pages_of_the_corpus_are_allowed_as_subresources() -> Result<(), Deny> {
+    let policy = policy()?;
     let cdn: Vec<&str> = CORPUS
         .iter()
         .filter(|(_, expected)| *expected == Expect::Deny("subresource_only"))
@@ -60,6 +61,7 @@ fn the_cdn_pages_of_the_corpus_are_allowed_as_subresources() {
     for url in cdn {
         assert!(policy.check_subresource(url).is_allowed(), "{url}");
     }
+    Ok(())
 }
 
 #[test]

@@ -9,31 +9,36 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test`"))
+use anyhow::{Context, Result};
+
+fn env(name: &str) -> Result<String> {
+    std::env::var(name).with_context(|| format!("{name} is not set: run `cargo xtask test`"))
 }
 
 /// Every file under `dir` (relative path, content).
-fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+fn contents(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
     let mut found = BTreeMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
+        let listing = || format!("cannot list {}", folder.display());
+        for entry in std::fs::read_dir(&folder).with_context(listing)? {
+            let path = entry.with_context(listing)?.path();
             if path.is_dir() {
                 pending.push(path);
             } else {
-                let relative = path.strip_prefix(dir).unwrap().to_path_buf();
-                found.insert(relative, std::fs::read(&path).unwrap());
+                let relative = path.strip_prefix(dir)?.to_path_buf();
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                found.insert(relative, bytes);
             }
         }
     }
-    found
+    Ok(found)
 }
 
 #[test]
 #[ignore = "needs the payload build and the xtask binary that cargo xtask test provides: run cargo xtask test"]
-fn a_wixl_failure_leaves_the_output_folder_exactly_as_it_was() {
+fn a_wixl_failure_leaves_the_output_folder_exactly_as_it_was() -> Result<()> {
     let scratch = tempfile::tempdir().unwrap();
     let bin = scratch.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
@@ -61,13 +66,13 @@ fn a_wixl_failure_leaves_the_output_folder_exactly_as_it_was() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    let before = contents(&out);
+    let before = contents(&out)?;
 
     let path = std::env::join_paths(
-        std::iter::once(bin.clone()).chain(std::env::split_paths(&env("PATH"))),
+        std::iter::once(bin.clone()).chain(std::env::split_paths(&env("PATH")?)),
     )
     .unwrap();
-    let output = Command::new(env("SSPR_E2E_XTASK"))
+    let output = Command::new(env("SSPR_E2E_XTASK")?)
         .args(["dist", "--no-setup", "--arch", "x64", "--out-dir"])
         .arg(&out)
         .env("PATH", path)
@@ -82,7 +87,7 @@ fn a_wixl_failure_leaves_the_output_folder_exactly_as_it_was() {
         "wixl's error is not passed on:\n{stderr}"
     );
     assert_eq!(
-        contents(&out),
+        contents(&out)?,
         before,
         "the failed dist changed the output folder"
     );
@@ -92,4 +97,5 @@ fn a_wixl_failure_leaves_the_output_folder_exactly_as_it_was() {
         .filter(|name| name.starts_with(".dist-"))
         .collect();
     assert_eq!(left, Vec::<String>::new(), "a scratch folder was left");
+    Ok(())
 }

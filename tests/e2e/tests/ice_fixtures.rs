@@ -14,49 +14,51 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::{bail, ensure, Context, Result};
+
 const MSI: &str = "SsprWindowsLogon.PROD.msi";
 
-fn variable(name: &str) -> PathBuf {
+fn variable(name: &str) -> Result<PathBuf> {
     match std::env::var_os(name) {
-        Some(value) if !value.is_empty() => PathBuf::from(value),
-        _ => panic!("{name} is not set: run `cargo xtask test`, which builds the MSIs and sets it"),
+        Some(value) if !value.is_empty() => Ok(PathBuf::from(value)),
+        _ => bail!("{name} is not set: run `cargo xtask test`, which builds the MSIs and sets it"),
     }
 }
 
-fn shipped(arch: &str) -> PathBuf {
-    variable("SSPR_E2E_DIST")
+fn shipped(arch: &str) -> Result<PathBuf> {
+    Ok(variable("SSPR_E2E_DIST")?
         .join("current")
         .join(arch)
-        .join(MSI)
+        .join(MSI))
 }
 
 /// `cargo xtask validate-msi --json` on `msi`: (exit code, the report's findings).
-fn validate(msi: &Path) -> (i32, Vec<serde_json::Value>) {
-    let output = Command::new(variable("SSPR_E2E_XTASK"))
+fn validate(msi: &Path) -> Result<(i32, Vec<serde_json::Value>)> {
+    let output = Command::new(variable("SSPR_E2E_XTASK")?)
         .arg("validate-msi")
         .arg("--json")
         .arg(msi)
         .output()
-        .expect("xtask runs");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "validate-msi printed no JSON ({e}): {}{}",
+        .context("cannot run xtask validate-msi")?;
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "validate-msi printed no JSON: {}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         )
-    });
+    })?;
     let findings = report[0]["findings"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    (output.status.code().unwrap_or(-1), findings)
+    Ok((output.status.code().unwrap_or(-1), findings))
 }
 
 #[test]
 #[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
-fn shipped_packages_pass_with_only_allow_listed_warnings() {
+fn shipped_packages_pass_with_only_allow_listed_warnings() -> Result<()> {
     for arch in ["x64", "x86"] {
-        let (code, findings) = validate(&shipped(arch));
+        let (code, findings) = validate(&shipped(arch)?)?;
         let reported: Vec<&serde_json::Value> = findings
             .iter()
             .filter(|f| f.get("allowed").is_none() && f["severity"] != "info")
@@ -72,6 +74,7 @@ fn shipped_packages_pass_with_only_allow_listed_warnings() {
             .collect();
         assert_eq!(allowed, ["ICE33", "SSPR04"].into_iter().collect(), "{arch}");
     }
+    Ok(())
 }
 
 struct Fixture {
@@ -188,37 +191,40 @@ const FIXTURES: &[Fixture] = &[
     ] },
 ];
 
-fn msibuild(msi: &Path, args: &[&str]) {
+fn msibuild(msi: &Path, args: &[&str]) -> Result<()> {
     let output = Command::new("msibuild")
         .arg(msi)
         .args(args)
         .output()
-        .expect("msibuild runs (msitools)");
-    assert!(
+        .context("cannot run msibuild (msitools)")?;
+    ensure!(
         output.status.success() && output.stderr.is_empty(),
         "msibuild {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    Ok(())
 }
 
 /// A copy of the shipped `arch` package with `sql` applied, in `dir`.
-fn fixture(dir: &Path, name: &str, arch: &str, sql: &[&str]) -> PathBuf {
+fn fixture(dir: &Path, name: &str, arch: &str, sql: &[&str]) -> Result<PathBuf> {
     let path = dir.join(format!("{name}-{arch}.msi"));
-    std::fs::copy(shipped(arch), &path).expect("copy the shipped MSI");
+    let shipped = shipped(arch)?;
+    std::fs::copy(&shipped, &path)
+        .with_context(|| format!("cannot copy {} to {}", shipped.display(), path.display()))?;
     for query in sql {
-        msibuild(&path, &["-q", query]);
+        msibuild(&path, &["-q", query])?;
     }
-    path
+    Ok(path)
 }
 
 #[test]
 #[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
-fn each_rule_catches_its_fixture() {
+fn each_rule_catches_its_fixture() -> Result<()> {
     let dir = tempfile::tempdir().unwrap();
     let mut missed = Vec::new();
     for f in FIXTURES {
-        let path = fixture(dir.path(), f.ice, f.arch, f.sql);
-        let (code, findings) = validate(&path);
+        let path = fixture(dir.path(), f.ice, f.arch, f.sql)?;
+        let (code, findings) = validate(&path)?;
         let caught = findings.iter().any(|found| {
             found["ice"] == f.ice
                 && found["severity"] == f.severity
@@ -243,17 +249,18 @@ fn each_rule_catches_its_fixture() {
         }
     }
     assert!(missed.is_empty(), "not caught:\n{}", missed.join("\n"));
+    Ok(())
 }
 
 /// ICE06 needs a column gone from a table: the table exported, the column cut, the table
 /// dropped and imported again (msiinfo and msibuild).
 #[test]
 #[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
-fn a_column_missing_from_its_table_is_caught() {
+fn a_column_missing_from_its_table_is_caught() -> Result<()> {
     let dir = tempfile::tempdir().unwrap();
     // The Media table again, without its VolumeLabel column (the fifth).
     let ice06 = dir.path().join("ice06.msi");
-    std::fs::copy(shipped("x64"), &ice06).unwrap();
+    std::fs::copy(shipped("x64")?, &ice06).unwrap();
     let export = Command::new("msiinfo")
         .arg("export")
         .arg(&ice06)
@@ -278,9 +285,9 @@ fn a_column_missing_from_its_table_is_caught() {
     );
     let idt_path = dir.path().join("Media.idt");
     std::fs::write(&idt_path, idt).unwrap();
-    msibuild(&ice06, &["-q", "DROP TABLE `Media`"]);
-    msibuild(&ice06, &["-i", idt_path.to_str().unwrap()]);
-    let (code, findings) = validate(&ice06);
+    msibuild(&ice06, &["-q", "DROP TABLE `Media`"])?;
+    msibuild(&ice06, &["-i", idt_path.to_str().unwrap()])?;
+    let (code, findings) = validate(&ice06)?;
     assert_eq!(code, 1);
     assert!(
         findings.iter().any(|f| f["ice"] == "ICE06"
@@ -288,12 +295,13 @@ fn a_column_missing_from_its_table_is_caught() {
             && f["message"] == "column VolumeLabel of the standard table is missing"),
         "{findings:#?}"
     );
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs and the xtask binary that cargo xtask test provides: run cargo xtask test"]
-fn every_rule_has_a_fixture() {
-    let output = Command::new(variable("SSPR_E2E_XTASK"))
+fn every_rule_has_a_fixture() -> Result<()> {
+    let output = Command::new(variable("SSPR_E2E_XTASK")?)
         .args(["validate-msi", "--list"])
         .output()
         .expect("xtask runs");
@@ -307,4 +315,5 @@ fn every_rule_has_a_fixture() {
         let covered = FIXTURES.iter().any(|f| f.ice == rule) || rule == "ICE06";
         assert!(covered, "{rule} has no fixture");
     }
+    Ok(())
 }

@@ -4,22 +4,24 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use anyhow::{Context, Result};
+
 const CLSID: &str = sspr_identity::PROVIDER_CLSID;
 /// The credential provider filter, the DLL's second class.
 const FILTER_CLSID: &str = sspr_identity::FILTER_CLSID;
 
-fn package_path(arch: &str) -> PathBuf {
+fn package_path(arch: &str) -> Result<PathBuf> {
     let dist = std::env::var_os("SSPR_E2E_DIST")
-        .expect("SSPR_E2E_DIST is not set: run `cargo xtask test`, which builds the MSIs first");
-    PathBuf::from(dist)
+        .context("SSPR_E2E_DIST is not set: run `cargo xtask test`, which builds the MSIs first")?;
+    Ok(PathBuf::from(dist)
         .join("current")
         .join(arch)
-        .join("SsprWindowsLogon.PROD.msi")
+        .join("SsprWindowsLogon.PROD.msi"))
 }
 
-fn open(arch: &str) -> msi::Package<std::fs::File> {
-    let path = package_path(arch);
-    msi::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+fn open(arch: &str) -> Result<msi::Package<std::fs::File>> {
+    let path = package_path(arch)?;
+    msi::open(&path).with_context(|| format!("cannot open {}", path.display()))
 }
 
 fn text(value: &msi::Value) -> String {
@@ -33,18 +35,22 @@ fn text(value: &msi::Value) -> String {
 }
 
 /// Every row of `table` as `col=value` strings joined by `|`, leaving out `skip` columns.
-fn rows(package: &mut msi::Package<std::fs::File>, table: &str, skip: &[&str]) -> BTreeSet<String> {
+fn rows(
+    package: &mut msi::Package<std::fs::File>,
+    table: &str,
+    skip: &[&str],
+) -> Result<BTreeSet<String>> {
     let columns: Vec<String> = package
         .get_table(table)
-        .unwrap_or_else(|| panic!("no {table} table"))
+        .with_context(|| format!("no {table} table"))?
         .columns()
         .iter()
         .map(|c| c.name().to_owned())
         .filter(|name| !skip.contains(&name.as_str()))
         .collect();
-    package
+    Ok(package
         .select_rows(msi::Select::table(table))
-        .unwrap()
+        .with_context(|| format!("cannot read the {table} table"))?
         .map(|row| {
             columns
                 .iter()
@@ -52,7 +58,7 @@ fn rows(package: &mut msi::Package<std::fs::File>, table: &str, skip: &[&str]) -
                 .collect::<Vec<_>>()
                 .join("|")
         })
-        .collect()
+        .collect())
 }
 
 fn set(items: &[String]) -> BTreeSet<String> {
@@ -90,25 +96,26 @@ fn registry_rows() -> BTreeSet<String> {
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn registry_rows_are_exact_in_both_packages() {
+fn registry_rows_are_exact_in_both_packages() -> Result<()> {
     for arch in ["x64", "x86"] {
-        let mut package = open(arch);
+        let mut package = open(arch)?;
         // The Registry column is a key wixl generates from a hash; the rest is the contract.
         assert_eq!(
-            rows(&mut package, "Registry", &["Registry"]),
+            rows(&mut package, "Registry", &["Registry"])?,
             registry_rows(),
             "{arch}"
         );
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn summary_template_names_the_platform() {
-    assert_eq!(open("x64").summary_info().arch(), Some("x64"));
-    assert_eq!(open("x86").summary_info().arch(), Some("Intel"));
+fn summary_template_names_the_platform() -> Result<()> {
+    assert_eq!(open("x64")?.summary_info().arch(), Some("x64"));
+    assert_eq!(open("x86")?.summary_info().arch(), Some("Intel"));
     for arch in ["x64", "x86"] {
-        let languages: Vec<u16> = open(arch)
+        let languages: Vec<u16> = open(arch)?
             .summary_info()
             .languages()
             .into_iter()
@@ -116,11 +123,12 @@ fn summary_template_names_the_platform() {
             .collect();
         assert_eq!(languages, [1033], "{arch}");
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn components_are_64_bit_exactly_in_the_x64_package() {
+fn components_are_64_bit_exactly_in_the_x64_package() -> Result<()> {
     let x64 = set(&[
         "CredentialProviderDll|{B52DDFF6-0978-4838-82E5-ED99E4841A67}|INSTALLFOLDER|256||SsprCredentialProviderDll".into(),
         "ResetHostExe|{1F2FB92F-2A21-413A-924D-A663EF90783B}|INSTALLFOLDER|256||SsprResetHostExe".into(),
@@ -138,9 +146,9 @@ fn components_are_64_bit_exactly_in_the_x64_package() {
         "Settings|{3C48E0F3-3E05-4595-A865-1B263217FA29}|INSTALLFOLDER|4||reg".into(),
     ]);
     for (arch, expected) in [("x64", x64), ("x86", x86)] {
-        let mut package = open(arch);
+        let mut package = open(arch)?;
         // A registry key path is a generated `reg<hash>` id: compare its prefix only.
-        let found: BTreeSet<String> = rows(&mut package, "Component", &[])
+        let found: BTreeSet<String> = rows(&mut package, "Component", &[])?
             .into_iter()
             .map(|row| match row.rsplit_once("|reg") {
                 Some((head, _)) => format!("{head}|reg"),
@@ -149,14 +157,15 @@ fn components_are_64_bit_exactly_in_the_x64_package() {
             .collect();
         assert_eq!(found, expected, "{arch}");
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn files_are_the_three_binaries() {
+fn files_are_the_three_binaries() -> Result<()> {
     for arch in ["x64", "x86"] {
-        let mut package = open(arch);
-        let found = rows(&mut package, "File", &["FileSize"]);
+        let mut package = open(arch)?;
+        let found = rows(&mut package, "File", &["FileSize"])?;
         // Short names and each binary's version resource, written after wixl (which writes
         // neither) by `cargo xtask dist`: the workspace version as N.N.N.0, language 1033.
         let version = std::env::var("SSPR_E2E_VERSION_CURRENT")
@@ -179,11 +188,12 @@ fn files_are_the_three_binaries() {
             );
         }
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn properties_are_exact() {
+fn properties_are_exact() -> Result<()> {
     let upgrade_codes = [
         ("x64", sspr_identity::Arch::X64.upgrade_code()),
         ("x86", sspr_identity::Arch::X86.upgrade_code()),
@@ -192,8 +202,8 @@ fn properties_are_exact() {
         .expect("SSPR_E2E_VERSION_CURRENT: run `cargo xtask test`");
     let mut product_codes = Vec::new();
     for (arch, upgrade_code) in upgrade_codes {
-        let mut package = open(arch);
-        let all = rows(&mut package, "Property", &[]);
+        let mut package = open(arch)?;
+        let all = rows(&mut package, "Property", &[])?;
         let product_code = all
             .iter()
             .find_map(|r| r.strip_prefix("ProductCode|"))
@@ -217,11 +227,12 @@ fn properties_are_exact() {
         product_codes.push(product_code);
     }
     assert_ne!(product_codes[0], product_codes[1]);
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn launch_conditions_are_exact() {
+fn launch_conditions_are_exact() -> Result<()> {
     let common = [
         "NOT WIX_DOWNGRADE_DETECTED|A newer version of SsprWindowsLogon is already installed. Uninstall it first to install this older version.",
         "Privileged|Installing SsprWindowsLogon needs administrator rights. Run msiexec from an elevated prompt.",
@@ -243,11 +254,12 @@ fn launch_conditions_are_exact() {
     x86.push("Installed OR NOT Arm64|This is the x86 package and this Windows runs on an ARM64 processor, where LogonUI never loads an x86 credential provider. SsprWindowsLogon does not support ARM64 Windows.".into());
     x86.push("Installed OR NOT VersionNT64|This is the 32-bit package; this is 64-bit Windows. Install the x64 package (x64\\SsprWindowsLogon.PROD.msi) instead: LogonUI does not load a 32-bit credential provider on 64-bit Windows.".into());
     for (arch, expected) in [("x64", x64), ("x86", x86)] {
-        let mut package = open(arch);
+        let mut package = open(arch)?;
         assert_eq!(
-            rows(&mut package, "LaunchCondition", &[]),
+            rows(&mut package, "LaunchCondition", &[])?,
             set(&expected),
             "{arch}"
         );
     }
+    Ok(())
 }

@@ -9,20 +9,18 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run `cargo xtask test`"))
+use anyhow::{Context, Result};
+
+fn env(name: &str) -> Result<String> {
+    std::env::var(name).with_context(|| format!("{name} is not set: run `cargo xtask test`"))
 }
 
-fn current_dist() -> PathBuf {
-    PathBuf::from(env("SSPR_E2E_DIST")).join("current")
+fn current_dist() -> Result<PathBuf> {
+    Ok(PathBuf::from(env("SSPR_E2E_DIST")?).join("current"))
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 const ARCHES: [(&str, &str); 2] = [
@@ -38,7 +36,7 @@ const BUILDS: [&[&str]; 2] = [
 
 /// `name version` of every crate in plain `cargo tree` output (tree drawing, `(*)`,
 /// `(proc-macro)` and path suffixes removed).
-fn cargo_tree_crates(target: &str, packages: &[&str]) -> BTreeSet<String> {
+fn cargo_tree_crates(target: &str, packages: &[&str]) -> Result<BTreeSet<String>> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args(["tree", "--locked", "-e", "normal", "--target", target])
@@ -46,13 +44,13 @@ fn cargo_tree_crates(target: &str, packages: &[&str]) -> BTreeSet<String> {
     for package in packages {
         command.args(["-p", package]);
     }
-    let output = command.output().expect("cargo tree runs");
+    let output = command.output().context("cannot run cargo tree")?;
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
+    Ok(String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| {
             let start = line.find(|c: char| c.is_ascii_alphanumeric())?;
@@ -61,68 +59,85 @@ fn cargo_tree_crates(target: &str, packages: &[&str]) -> BTreeSet<String> {
             let version = words.next()?.strip_prefix('v')?;
             Some(format!("{name} {version}"))
         })
-        .collect()
+        .collect())
 }
 
-fn zip_sbom(arch: &str) -> (Vec<u8>, serde_json::Value) {
-    let version = env("SSPR_E2E_VERSION_CURRENT");
-    let path = current_dist().join(format!("SsprWindowsLogon-{version}-{arch}.zip"));
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+fn zip_sbom(arch: &str) -> Result<(Vec<u8>, serde_json::Value)> {
+    let version = env("SSPR_E2E_VERSION_CURRENT")?;
+    let path = current_dist()?.join(format!("SsprWindowsLogon-{version}-{arch}.zip"));
+    let file =
+        std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut archive =
+        zip::ZipArchive::new(file).with_context(|| format!("{} is not a zip", path.display()))?;
     let mut entry = archive
         .by_name(&format!("SsprWindowsLogon-{version}-{arch}/sbom.cdx.json"))
-        .unwrap_or_else(|e| panic!("{} has no SBOM: {e}", path.display()));
+        .with_context(|| format!("{} has no SBOM", path.display()))?;
     let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).unwrap();
-    let value = serde_json::from_slice(&bytes).unwrap();
-    (bytes, value)
+    entry
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the SBOM in {}", path.display()))?;
+    let value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("the SBOM in {} is not JSON", path.display()))?;
+    Ok((bytes, value))
 }
 
-fn components(sbom: &serde_json::Value) -> &Vec<serde_json::Value> {
-    sbom["components"].as_array().expect("components")
+fn components(sbom: &serde_json::Value) -> Result<&Vec<serde_json::Value>> {
+    sbom["components"]
+        .as_array()
+        .context("the SBOM has no components array")
+}
+
+/// `value[key]` as a string, or an error naming the key and the JSON it is missing from.
+fn str_at<'a>(value: &'a serde_json::Value, key: &str) -> Result<&'a str> {
+    value[key]
+        .as_str()
+        .with_context(|| format!("no string `{key}` in {value}"))
 }
 
 /// `name version` of every cargo crate in the SBOM, optionally only those in `binary`.
-fn sbom_crates(sbom: &serde_json::Value, binary: Option<&str>) -> BTreeSet<String> {
-    components(sbom)
-        .iter()
-        .filter(|c| {
-            c["purl"]
-                .as_str()
-                .is_some_and(|p| p.starts_with("pkg:cargo/"))
-        })
-        .filter(|c| {
-            binary.is_none_or(|binary| {
-                c["properties"].as_array().unwrap().iter().any(|p| {
-                    p["name"] == "ssprwindowslogon:in-binaries"
-                        && p["value"].as_str().unwrap().split(' ').any(|b| b == binary)
-                })
-            })
-        })
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["name"].as_str().unwrap(),
-                c["version"].as_str().unwrap()
-            )
-        })
-        .collect()
+fn sbom_crates(sbom: &serde_json::Value, binary: Option<&str>) -> Result<BTreeSet<String>> {
+    let mut crates = BTreeSet::new();
+    for c in components(sbom)? {
+        if !c["purl"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("pkg:cargo/"))
+        {
+            continue;
+        }
+        if let Some(binary) = binary {
+            let properties = c["properties"]
+                .as_array()
+                .with_context(|| format!("no properties array in {c}"))?;
+            let mut in_binary = false;
+            for p in properties {
+                if p["name"] == "ssprwindowslogon:in-binaries" {
+                    in_binary |= str_at(p, "value")?.split(' ').any(|b| b == binary);
+                }
+            }
+            if !in_binary {
+                continue;
+            }
+        }
+        crates.insert(format!("{} {}", str_at(c, "name")?, str_at(c, "version")?));
+    }
+    Ok(crates)
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn each_zip_sbom_lists_exactly_the_crates_cargo_tree_resolves_for_its_target() {
+fn each_zip_sbom_lists_exactly_the_crates_cargo_tree_resolves_for_its_target() -> Result<()> {
     for (arch, target) in ARCHES {
-        let (_, sbom) = zip_sbom(arch);
+        let (_, sbom) = zip_sbom(arch)?;
         let mut expected = BTreeSet::new();
         for packages in BUILDS {
-            expected.extend(cargo_tree_crates(target, packages));
+            expected.extend(cargo_tree_crates(target, packages)?);
         }
         assert!(expected.len() > 20, "{arch}: {expected:?}");
-        assert_eq!(sbom_crates(&sbom, None), expected, "{arch}");
+        assert_eq!(sbom_crates(&sbom, None)?, expected, "{arch}");
         // The DLL's own list is its own build's graph.
         assert_eq!(
-            sbom_crates(&sbom, Some("SsprCredentialProvider.dll")),
-            cargo_tree_crates(target, BUILDS[0]),
+            sbom_crates(&sbom, Some("SsprCredentialProvider.dll"))?,
+            cargo_tree_crates(target, BUILDS[0])?,
             "{arch}"
         );
         assert_eq!(sbom["bomFormat"], "CycloneDX");
@@ -137,15 +152,16 @@ fn each_zip_sbom_lists_exactly_the_crates_cargo_tree_resolves_for_its_target() {
             "{arch}: {properties:?}"
         );
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn every_registry_crate_carries_licence_checksum_and_source() {
+fn every_registry_crate_carries_licence_checksum_and_source() -> Result<()> {
     let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).unwrap();
     for (arch, _) in ARCHES {
-        let (_, sbom) = zip_sbom(arch);
-        for component in components(&sbom)
+        let (_, sbom) = zip_sbom(arch)?;
+        for component in components(&sbom)?
             .iter()
             .filter(|c| c["purl"].as_str().unwrap_or("").starts_with("pkg:cargo/"))
         {
@@ -187,19 +203,20 @@ fn every_registry_crate_carries_licence_checksum_and_source() {
             ]
         );
     }
+    Ok(())
 }
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn the_zip_sbom_is_the_published_one_and_is_checksummed() {
-    let version = env("SSPR_E2E_VERSION_CURRENT");
-    let sums = std::fs::read_to_string(current_dist().join("SHA256SUMS")).unwrap();
-    let manifest = std::fs::read_to_string(current_dist().join("dist-manifest.json")).unwrap();
+fn the_zip_sbom_is_the_published_one_and_is_checksummed() -> Result<()> {
+    let version = env("SSPR_E2E_VERSION_CURRENT")?;
+    let sums = std::fs::read_to_string(current_dist()?.join("SHA256SUMS")).unwrap();
+    let manifest = std::fs::read_to_string(current_dist()?.join("dist-manifest.json")).unwrap();
     for (arch, _) in ARCHES {
         let name = format!("SsprWindowsLogon-{version}-{arch}.cdx.json");
-        let (bytes, _) = zip_sbom(arch);
+        let (bytes, _) = zip_sbom(arch)?;
         assert_eq!(
-            std::fs::read(current_dist().join(&name)).unwrap(),
+            std::fs::read(current_dist()?.join(&name)).unwrap(),
             bytes,
             "{name}"
         );
@@ -212,12 +229,15 @@ fn the_zip_sbom_is_the_published_one_and_is_checksummed() {
             "{manifest}"
         );
     }
+    Ok(())
 }
 
 /// The raw bytes of section `name` of a PE image.
 fn pe_section<'a>(image: &'a [u8], name: &str) -> Option<&'a [u8]> {
-    let u16_at = |at: usize| u16::from_le_bytes(image[at..at + 2].try_into().unwrap()) as usize;
-    let u32_at = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().unwrap()) as usize;
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([image[at], image[at + 1]]));
+    let u32_at = |at: usize| {
+        u32::from_le_bytes([image[at], image[at + 1], image[at + 2], image[at + 3]]) as usize
+    };
     let pe = u32_at(0x3C);
     let sections = u16_at(pe + 6);
     let table = pe + 24 + u16_at(pe + 20);
@@ -234,12 +254,12 @@ fn pe_section<'a>(image: &'a [u8], name: &str) -> Option<&'a [u8]> {
 
 #[test]
 #[ignore = "needs the MSIs, keys and Wine that cargo xtask test provides: run cargo xtask test"]
-fn each_binary_embeds_the_crates_the_sbom_lists_for_it() {
-    let version = env("SSPR_E2E_VERSION_CURRENT");
+fn each_binary_embeds_the_crates_the_sbom_lists_for_it() -> Result<()> {
+    let version = env("SSPR_E2E_VERSION_CURRENT")?;
     for (arch, _) in ARCHES {
-        let (_, sbom) = zip_sbom(arch);
+        let (_, sbom) = zip_sbom(arch)?;
         let scratch = tempfile::tempdir().unwrap();
-        let msi = current_dist().join(arch).join("SsprWindowsLogon.PROD.msi");
+        let msi = current_dist()?.join(arch).join("SsprWindowsLogon.PROD.msi");
         let package = sspr_e2e::package::Package::open(
             &msi,
             &version,
@@ -275,7 +295,7 @@ fn each_binary_embeds_the_crates_the_sbom_lists_for_it() {
                     )
                 })
                 .collect();
-            let listed = sbom_crates(&sbom, Some(binary));
+            let listed = sbom_crates(&sbom, Some(binary))?;
             if binary.ends_with(".dll") {
                 assert_eq!(embedded, listed, "{arch} {binary}");
             } else {
@@ -289,4 +309,5 @@ fn each_binary_embeds_the_crates_the_sbom_lists_for_it() {
             }
         }
     }
+    Ok(())
 }

@@ -9,20 +9,29 @@ use sspr_policy_templates::{
 use sspr_settings::policy::{PolicyValueType, POLICY_PATH, POLICY_VALUES};
 use std::collections::BTreeMap;
 
+use anyhow::{bail, Context, Result};
+
 use sspr_settings::{
     resolve, RegValue, RegistryRead, Settings, Source, WindowsFamily, IDLE_TIMEOUT_RANGE,
     MAX_LINK_TEXT_CHARS, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY,
 };
 
-fn texts() -> (String, Vec<(String, String)>) {
+fn texts() -> Result<(String, Vec<(String, String)>)> {
     let files = sspr_policy_templates::shipped_files();
-    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap();
-    let admx = read(&files[0].1);
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let admx = read(&files[0].1)?;
     let languages = files[1..]
         .iter()
-        .map(|(name, path)| (name.split('/').next().unwrap().to_owned(), read(path)))
-        .collect();
-    (admx, languages)
+        .map(|(name, path)| {
+            let (language, _) = name
+                .split_once('/')
+                .with_context(|| format!("{name} is not in a language folder"))?;
+            Ok((language.to_owned(), read(path)?))
+        })
+        .collect::<Result<_>>()?;
+    Ok((admx, languages))
 }
 
 fn problems_of(admx: &str, languages: &[(String, String)]) -> Vec<String> {
@@ -34,8 +43,8 @@ fn problems_of(admx: &str, languages: &[(String, String)]) -> Vec<String> {
 }
 
 #[test]
-fn shipped_templates_follow_the_schema_rules() {
-    let (admx, languages) = texts();
+fn shipped_templates_follow_the_schema_rules() -> Result<()> {
+    let (admx, languages) = texts()?;
     assert_eq!(
         languages
             .iter()
@@ -59,12 +68,13 @@ fn shipped_templates_follow_the_schema_rules() {
             "Microsoft.Policies.Windows".to_owned()
         )]
     );
+    Ok(())
 }
 
 /// Each rule catches its own breakage, by the exact problem line.
 #[test]
-fn broken_templates_are_caught_by_name() {
-    let (admx, languages) = texts();
+fn broken_templates_are_caught_by_name() -> Result<()> {
+    let (admx, languages) = texts()?;
     let english = &languages[0].1;
     // (what, ADMX text, languages, the problem expected)
     type Case<'a> = (&'a str, String, Vec<(String, String)>, &'a str);
@@ -169,18 +179,19 @@ fn broken_templates_are_caught_by_name() {
             "{what}: expected `{expected}` among {problems:#?}"
         );
     }
+    Ok(())
 }
 
-fn value_type(data: &RegData) -> PolicyValueType {
+fn value_type(data: &RegData) -> Result<PolicyValueType> {
     match data {
-        RegData::Dword(_) => PolicyValueType::Dword,
-        RegData::String(_) => PolicyValueType::String,
-        RegData::ExpandString(_) => panic!("REG_EXPAND_SZ: the settings read no such value"),
+        RegData::Dword(_) => Ok(PolicyValueType::Dword),
+        RegData::String(_) => Ok(PolicyValueType::String),
+        RegData::ExpandString(_) => bail!("REG_EXPAND_SZ: the settings read no such value"),
     }
 }
 
 /// `(key, value name, registry type, policy name)` of every value the template writes.
-fn written_values(template: &Template) -> Vec<(String, String, PolicyValueType, String)> {
+fn written_values(template: &Template) -> Result<Vec<(String, String, PolicyValueType, String)>> {
     let mut written = Vec::new();
     for policy in &template.policies {
         if let Some(name) = &policy.value_name {
@@ -188,7 +199,8 @@ fn written_values(template: &Template) -> Vec<(String, String, PolicyValueType, 
                 .into_iter()
                 .flatten()
                 .map(value_type)
-                .collect();
+                .collect::<Result<_>>()
+                .with_context(|| format!("policy {}", policy.name))?;
             assert!(
                 types.windows(2).all(|w| w[0] == w[1]),
                 "policy {}: enabled and disabled values of different types",
@@ -207,7 +219,7 @@ fn written_values(template: &Template) -> Vec<(String, String, PolicyValueType, 
                     store_as_text: false,
                     ..
                 } => PolicyValueType::Dword,
-                ref other => panic!("policy {}: element {other:?}", policy.name),
+                ref other => bail!("policy {}: element {other:?}", policy.name),
             };
             written.push((
                 element.key.clone().unwrap_or_else(|| policy.key.clone()),
@@ -218,13 +230,13 @@ fn written_values(template: &Template) -> Vec<(String, String, PolicyValueType, 
         }
     }
     written.sort_by(|a, b| a.1.cmp(&b.1));
-    written
+    Ok(written)
 }
 
 #[test]
-fn every_value_read_from_the_policy_key_has_exactly_one_policy_and_nothing_else() {
+fn every_value_read_from_the_policy_key_has_exactly_one_policy_and_nothing_else() -> Result<()> {
     let (template, _) = load().unwrap();
-    let written = written_values(&template);
+    let written = written_values(&template)?;
     let mut expected: Vec<(String, String, PolicyValueType, String)> = POLICY_VALUES
         .iter()
         .map(|v| {
@@ -241,6 +253,7 @@ fn every_value_read_from_the_policy_key_has_exactly_one_policy_and_nothing_else(
     for policy in &template.policies {
         assert_eq!(policy.class, "Machine", "policy {}", policy.name);
     }
+    Ok(())
 }
 
 #[test]
@@ -325,12 +338,14 @@ impl Machine {
     }
 
     /// What Group Policy does: write or delete each value.
-    fn apply(&mut self, actions: &[RegistryAction]) {
+    fn apply(&mut self, actions: &[RegistryAction]) -> Result<()> {
         for action in actions {
             let value = match &action.data {
                 Some(RegData::Dword(n)) => RegValue::Dword(*n),
                 Some(RegData::String(s)) => RegValue::String(s.clone()),
-                Some(RegData::ExpandString(_)) => panic!("REG_EXPAND_SZ"),
+                Some(RegData::ExpandString(_)) => {
+                    bail!("{}\\{}: REG_EXPAND_SZ", action.key, action.value_name)
+                }
                 None => {
                     self.0
                         .remove(&(action.key.to_uppercase(), action.value_name.to_uppercase()));
@@ -339,6 +354,7 @@ impl Machine {
             };
             self.set(&action.key, &action.value_name, value);
         }
+        Ok(())
     }
 }
 
@@ -375,8 +391,8 @@ fn installed_machine() -> Machine {
 }
 
 /// One setting as `(value shown as text, source)`, by the value's registry name.
-fn setting(settings: &Settings, value_name: &str) -> (String, Source) {
-    match value_name {
+fn setting(settings: &Settings, value_name: &str) -> Result<(String, Source)> {
+    Ok(match value_name {
         "Disabled" => (
             settings.disabled.value.to_string(),
             settings.disabled.source,
@@ -398,18 +414,22 @@ fn setting(settings: &Settings, value_name: &str) -> (String, Source) {
             settings.enable_logging.value.to_string(),
             settings.enable_logging.source,
         ),
-        other => panic!("no setting reads {other}"),
-    }
+        other => bail!("no setting reads {other}"),
+    })
 }
 
-fn resolved_after(policy: &Policy, state: &PolicyState) -> Settings {
+fn resolved_after(policy: &Policy, state: &PolicyState) -> Result<Settings> {
     let mut machine = installed_machine();
-    machine.apply(&policy.actions(state).unwrap());
-    resolve(&machine, WindowsFamily::Windows8OrLater)
+    let actions = policy
+        .actions(state)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("policy {} as {state:?}", policy.name))?;
+    machine.apply(&actions)?;
+    Ok(resolve(&machine, WindowsFamily::Windows8OrLater))
 }
 
 #[test]
-fn each_policy_applied_as_group_policy_would_is_what_the_code_resolves() {
+fn each_policy_applied_as_group_policy_would_is_what_the_code_resolves() -> Result<()> {
     let (template, _) = load().unwrap();
     let expected_enabled = [
         ("Disabled", "true"),
@@ -431,38 +451,39 @@ fn each_policy_applied_as_group_policy_would_is_what_the_code_resolves() {
     ];
     for value in POLICY_VALUES {
         let policy = template.policy(value.policy).unwrap();
-        let enabled = resolved_after(policy, &policy.enabled_with_samples());
+        let enabled = resolved_after(policy, &policy.enabled_with_samples())?;
         let want = expected_enabled
             .iter()
             .find(|(n, _)| *n == value.value_name)
             .unwrap()
             .1;
         assert_eq!(
-            setting(&enabled, value.value_name),
+            setting(&enabled, value.value_name)?,
             (want.to_owned(), Source::Policy),
             "{} enabled",
             value.policy
         );
-        let disabled = resolved_after(policy, &PolicyState::Disabled);
+        let disabled = resolved_after(policy, &PolicyState::Disabled)?;
         let (want, source) = expected_disabled
             .iter()
             .find(|(n, _)| *n == value.value_name)
             .unwrap()
             .1;
         assert_eq!(
-            setting(&disabled, value.value_name),
+            setting(&disabled, value.value_name)?,
             (want.to_owned(), source),
             "{} disabled",
             value.policy
         );
-        let not_configured = resolved_after(policy, &PolicyState::NotConfigured);
+        let not_configured = resolved_after(policy, &PolicyState::NotConfigured)?;
         assert_ne!(
-            setting(&not_configured, value.value_name).1,
+            setting(&not_configured, value.value_name)?.1,
             Source::Policy,
             "{} not configured",
             value.policy
         );
     }
+    Ok(())
 }
 
 #[test]
