@@ -9,6 +9,7 @@ mod checksum;
 mod command;
 pub mod deny;
 pub mod dist;
+pub mod e2e_native;
 mod fsutil;
 pub mod fuzz;
 mod identity;

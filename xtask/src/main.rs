@@ -45,6 +45,16 @@ enum Task {
     ValidateMsi(ValidateMsiArgs),
     /// Compare two MSIs table by table; exit 1 when they differ beyond the allow-list.
     MsiDiff(MsiDiffArgs),
+    /// Build the native end-to-end runner and run it against an x64 MSI: on Windows directly
+    /// (elevated), elsewhere inside a fresh Wine prefix.
+    E2eNative(E2eNativeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct E2eNativeArgs {
+    /// The x64 package (default: target/dist/x64/SsprWindowsLogon.PROD.msi, from `dist --arch x64`).
+    #[arg(long)]
+    msi: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -197,6 +207,7 @@ fn main() -> ExitCode {
         .map(drop),
         Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
+        Task::E2eNative(args) => xtask::e2e_native::run_task(args.msi),
         Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -183,6 +183,18 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
     tally.run(&e2e).context("the end-to-end suite failed")?;
     let suite_time = suite_started.elapsed().as_secs_f64();
 
+    // The native path (issue 18): the same suite's shared tests as a Windows program
+    // (tests/e2e-native), inside a fresh Wine prefix, against the signed x64 package.
+    crate::e2e_native::run(
+        &ws,
+        &e2e_dir
+            .join("current")
+            .join(Arch::X64.name())
+            .join("SsprWindowsLogon.PROD.msi"),
+        tally,
+    )
+    .context("the native end-to-end runner failed")?;
+
     progress::step(
         "Verified",
         "reproducibility: two clean signed builds, then a one-byte change",

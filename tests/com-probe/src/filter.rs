@@ -1,7 +1,9 @@
 //! `--filter`: the product's credential provider filter, called as LogonUI calls it.
 //!
 //! The provider list given is, in order: the smart card provider, the inbox password provider
-//! and the product's provider, all allowed. Keys: `filter_create`, then
+//! and the product's provider, all allowed; or, with `SSPR_PROBE_PROVIDERS` set (braced CLSIDs,
+//! comma-separated: the native runner passes the machine's registered providers), that list.
+//! Keys: `filter_create`, then
 //! `filter.<scenario>=<hr>:<allow flags, comma-separated>` for `logon`, `unlock`, `credui`,
 //! `change_password`, and `filter.update_remote_credential`.
 
@@ -21,6 +23,17 @@ pub const PASSWORD_PROVIDER: GUID = GUID::from_u128(sspr_identity::PASSWORD_PROV
 /// The inbox smart card provider: a provider the filter must never touch.
 pub const SMARTCARD_PROVIDER: GUID = GUID::from_u128(0x8fd7e19c_3bf7_489b_a72c_846ab3678c96);
 
+/// The list to filter: `SSPR_PROBE_PROVIDERS`'s, or the fixed three.
+fn providers() -> Vec<GUID> {
+    match std::env::var("SSPR_PROBE_PROVIDERS") {
+        Ok(list) if !list.is_empty() => list
+            .split(',')
+            .map(|clsid| GUID::from_u128(sspr_identity::guid_value(clsid.trim())))
+            .collect(),
+        _ => vec![SMARTCARD_PROVIDER, PASSWORD_PROVIDER, PRODUCT_CLSID],
+    }
+}
+
 pub fn run() {
     // SAFETY: a valid CLSID; no aggregation; COM owns the returned reference.
     let filter: windows_core::Result<ICredentialProviderFilter> =
@@ -33,11 +46,12 @@ pub fn run() {
         ("credui", CPUS_CREDUI),
         ("change_password", CPUS_CHANGE_PASSWORD),
     ] {
-        let providers = [SMARTCARD_PROVIDER, PASSWORD_PROVIDER, PRODUCT_CLSID];
-        let mut allow = [BOOL(1); 3];
-        // SAFETY: filter is live; both arrays hold three entries and outlive the call.
+        let providers = providers();
+        let mut allow = vec![BOOL(1); providers.len()];
+        let count = u32::try_from(providers.len()).unwrap_or(u32::MAX);
+        // SAFETY: filter is live; both vectors hold `count` entries and outlive the call.
         let result =
-            unsafe { filter.Filter(scenario, 0, providers.as_ptr(), allow.as_mut_ptr(), 3) };
+            unsafe { filter.Filter(scenario, 0, providers.as_ptr(), allow.as_mut_ptr(), count) };
         let flags: Vec<String> = allow.iter().map(|b| b.0.to_string()).collect();
         println!("filter.{name}={}:{}", result_hex(&result), flags.join(","));
     }

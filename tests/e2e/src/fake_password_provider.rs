@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
+use crate::machine::Machine;
 use crate::registry::RegValue;
 use crate::wine::WinePrefix;
 
@@ -73,4 +74,62 @@ impl WinePrefix {
         .success("reg delete of the fake password provider")?;
         Ok(())
     }
+}
+
+/// The stand-in registered by [`register_on`], and the keys that registration had to make.
+#[derive(Debug)]
+pub struct FakeRegistration {
+    /// Parents of the listing that did not exist before (deepest last); Windows always has them.
+    created_parents: Vec<String>,
+}
+
+/// [`WinePrefix::register_fake_password_provider`] on any [`Machine`] (the native runner's,
+/// where Windows' own provider is absent: under Wine), also listed under LogonUI's credential
+/// providers as Windows lists its own. Copies the fake into `C:\SsprTest`.
+pub fn register_on(machine: &dyn Machine, probe: &Path) -> anyhow::Result<FakeRegistration> {
+    let source = beside(probe)?;
+    let view = machine.native_view();
+    // `...\Authentication` and `...\Authentication\Credential Providers`, parent first.
+    let authentication = crate::PROVIDERS_KEY
+        .rsplit_once('\\')
+        .map_or(crate::PROVIDERS_KEY, |(parent, _)| parent);
+    let mut created_parents = Vec::new();
+    for parent in [authentication, crate::PROVIDERS_KEY] {
+        if machine.reg_query(parent, view)?.is_none() {
+            created_parents.push(parent.to_owned());
+        }
+    }
+    let folder = machine.host_path(INSTALL_DIR)?;
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+    std::fs::copy(&source, folder.join(FAKE_DLL))
+        .with_context(|| format!("copying {}", source.display()))?;
+    let key = format!(r"{PASSWORD_PROVIDER_CLSID_KEY}\InprocServer32");
+    let dll = format!(r"{INSTALL_DIR}\{FAKE_DLL}");
+    machine.reg_add(&key, "", &RegValue::Sz(dll), view)?;
+    machine.reg_add(&key, "ThreadingModel", &RegValue::sz("Apartment"), view)?;
+    machine.reg_add(&listing_key(), "", &RegValue::sz("PasswordProvider"), view)?;
+    Ok(FakeRegistration { created_parents })
+}
+
+/// The stand-in's entry under LogonUI's provider list.
+fn listing_key() -> String {
+    format!(
+        r"{}\{}",
+        crate::PROVIDERS_KEY,
+        sspr_identity::PASSWORD_PROVIDER_CLSID
+    )
+}
+
+/// Undoes [`register_on`]: the class key, the listing, the parents it made, the copied DLL.
+pub fn unregister_on(machine: &dyn Machine, registration: FakeRegistration) -> anyhow::Result<()> {
+    let view = machine.native_view();
+    machine.reg_delete_key(PASSWORD_PROVIDER_CLSID_KEY, view)?;
+    machine.reg_delete_key(&listing_key(), view)?;
+    for parent in registration.created_parents.iter().rev() {
+        if machine.reg_query(parent, view)?.is_some() {
+            machine.reg_delete_key(parent, view)?;
+        }
+    }
+    let folder = machine.host_path(INSTALL_DIR)?;
+    std::fs::remove_dir_all(&folder).with_context(|| format!("removing {}", folder.display()))
 }

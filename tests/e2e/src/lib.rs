@@ -16,19 +16,29 @@
 //!   password provider (Wine has none), so the provider's wrapping mode can run;
 //! - [`fault_injection`]: the provider DLL built with its `fault-injection` feature;
 //! - [`log`]: reads an `msiexec /l*v` log;
-//! - [`process`]: runs host programs with a deadline.
+//! - [`diag`]: runs `SsprDiag.exe --json` and reads its report;
+//! - [`process`]: runs host programs with a deadline;
+//! - [`machine`]: the one interface the shared tests ([`suite`]) use, implemented for a Wine
+//!   prefix ([`wine_machine`]) and, on Windows, for the machine itself (`native`: the native
+//!   runner `sspr-e2e-native.exe`, tests/e2e-native).
 
 pub mod config;
+pub mod diag;
 pub mod fake_password_provider;
 pub mod fault_injection;
 pub mod log;
+pub mod machine;
 pub mod msiexec;
+#[cfg(windows)]
+pub mod native;
 pub mod package;
 pub mod probe;
 pub mod process;
 pub mod registry;
 pub mod snapshot;
+pub mod suite;
 pub mod wine;
+pub mod wine_machine;
 
 /// The provider's CLSID in registry form (docs/design.md, "MSI identity and properties").
 pub const CLSID: &str = sspr_identity::PROVIDER_CLSID;
@@ -39,7 +49,10 @@ pub const CLSID_KEY: &str = concat!(
     sspr_identity::provider_clsid!()
 );
 
-/// The key LogonUI enumerates to find credential providers.
+/// The key LogonUI enumerates to find credential providers: one subkey per provider.
+pub const PROVIDERS_KEY: &str = concat!(r"HKLM\", sspr_identity::credential_providers_key!());
+
+/// Our entry under [`PROVIDERS_KEY`].
 pub const PROVIDER_KEY: &str = concat!(r"HKLM\", sspr_identity::provider_key!());
 
 /// The credential provider filter's CLSID, the DLL's second class.

@@ -40,22 +40,32 @@ pub struct Msiexec {
 }
 
 impl Msiexec {
-    /// `msiexec /i PACKAGE /qn`.
+    /// `msiexec /i PACKAGE /qn`, the package on the host (Wine reaches it as `Z:`).
     pub fn install(package: &Package) -> anyhow::Result<Self> {
-        Ok(Self {
-            action: Action::Install,
-            target: windows_path(&package.path)?,
-            properties: Vec::new(),
-        })
+        Ok(Self::install_path(windows_path(&package.path)?))
     }
 
-    /// `msiexec /x PACKAGE /qn`.
+    /// `msiexec /x PACKAGE /qn`, the package on the host (Wine reaches it as `Z:`).
     pub fn uninstall(package: &Package) -> anyhow::Result<Self> {
-        Ok(Self {
-            action: Action::Uninstall,
-            target: windows_path(&package.path)?,
+        Ok(Self::uninstall_path(windows_path(&package.path)?))
+    }
+
+    /// `msiexec /i PACKAGE /qn`, PACKAGE a Windows path.
+    pub fn install_path(package: String) -> Self {
+        Self {
+            action: Action::Install,
+            target: package,
             properties: Vec::new(),
-        })
+        }
+    }
+
+    /// `msiexec /x PACKAGE /qn`, PACKAGE a Windows path.
+    pub fn uninstall_path(package: String) -> Self {
+        Self {
+            action: Action::Uninstall,
+            target: package,
+            properties: Vec::new(),
+        }
     }
 
     /// `msiexec /fa TARGET /qn`, TARGET a package path or a product code.
@@ -78,6 +88,11 @@ impl Msiexec {
     /// Values are quoted the msiexec way (`""` for a quote inside); `%` is doubled because the
     /// line runs from a batch file, where `%` starts a variable even inside quotes.
     pub fn command_line(&self, log: &str) -> String {
+        self.arguments(log).replace('%', "%%")
+    }
+
+    /// The command line as `CreateProcessW` takes it (no batch escaping): `msiexec /i ... /l*v LOG`.
+    pub fn arguments(&self, log: &str) -> String {
         let switch = match self.action {
             Action::Install => "/i",
             Action::Uninstall => "/x",
@@ -88,7 +103,7 @@ impl Msiexec {
             line.push_str(&format!(" {name}=\"{}\"", value.replace('"', "\"\"")));
         }
         line.push_str(&format!(" /qn /l*v {}", quote(log)));
-        line.replace('%', "%%")
+        line
     }
 }
 
@@ -218,6 +233,17 @@ mod tests {
         assert_eq!(
             line,
             r#"msiexec /x "Z:\my dist\a.msi" LINKTEXT="100%% ""sure""" /qn /l*v Z:\s\x.log"#
+        );
+    }
+
+    #[test]
+    fn arguments_for_create_process_keep_percent() {
+        let line = Msiexec::install_path(r"C:\t\a.msi".into())
+            .property("LINKTEXT", "100%")
+            .arguments(r"C:\t\a.log");
+        assert_eq!(
+            line,
+            r#"msiexec /i C:\t\a.msi LINKTEXT="100%" /qn /l*v C:\t\a.log"#
         );
     }
 

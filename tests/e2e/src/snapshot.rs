@@ -208,6 +208,29 @@ fn is_file_noise(path: &str, entry: &FileEntry) -> bool {
 
 /// What changed from `before` to `after`, Wine noise left out.
 pub fn diff(before: &MachineSnapshot, after: &MachineSnapshot) -> SnapshotDiff {
+    diff_with(before, after, Noise::Wine)
+}
+
+/// What changed from `before` to `after`, every difference kept (a Windows machine has no Wine
+/// noise to leave out).
+pub fn diff_exact(before: &MachineSnapshot, after: &MachineSnapshot) -> SnapshotDiff {
+    diff_with(before, after, Noise::None)
+}
+
+/// Which differences [`diff_with`] leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Noise {
+    /// The Wine noise listed at the top of this file.
+    Wine,
+    /// None.
+    None,
+}
+
+fn diff_with(before: &MachineSnapshot, after: &MachineSnapshot, noise: Noise) -> SnapshotDiff {
+    let wine = noise == Noise::Wine;
+    let is_registry_noise = |key: &str, values: &[String]| wine && is_registry_noise(key, values);
+    let is_display_noise = |key: &str| wine && is_display_noise(key);
+    let is_file_noise = |path: &str, entry: &FileEntry| wine && is_file_noise(path, entry);
     let mut result = SnapshotDiff::default();
     for (key, values) in &after.registry {
         match before.registry.get(key) {
@@ -351,6 +374,21 @@ mod tests {
             &[],
         );
         assert!(diff(&before, &after).is_empty());
+    }
+
+    #[test]
+    fn the_exact_diff_keeps_what_wine_calls_noise() {
+        let before = snapshot("", &[]);
+        let after = snapshot(EXPORT, &[("windows/Installer", FileEntry::Dir)]);
+        let diff = diff_exact(&before, &after);
+        assert_eq!(
+            diff.keys_added,
+            [
+                r"HKEY_LOCAL_MACHINE\Software\Classes\Installer",
+                r"HKEY_LOCAL_MACHINE\Software\SsprWindowsLogon"
+            ]
+        );
+        assert_eq!(diff.files_added, ["windows/Installer"]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context as _};
 use serde_json::Value as JsonValue;
 use sspr_e2e::config::{Arch, E2eConfig, Release};
+use sspr_e2e::diag::DiagRun;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::{WineArch, WinePrefix};
 use sspr_e2e::{CLSID, CLSID_KEY, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};
@@ -70,98 +71,10 @@ impl Drop for Teardown {
     }
 }
 
-/// A finished `SsprDiag.exe --json` run.
-struct DiagRun {
-    exit_code: Option<i32>,
-    stdout: String,
-    report: JsonValue,
-}
-
-impl DiagRun {
-    fn check(&self, id: &str) -> anyhow::Result<&JsonValue> {
-        self.report
-            .get("checks")
-            .and_then(JsonValue::as_array)
-            .context("no checks array")?
-            .iter()
-            .find(|c| c.get("id").and_then(JsonValue::as_str) == Some(id))
-            .with_context(|| format!("no check {id}"))
-    }
-
-    fn text(&self, id: &str, field: &str) -> anyhow::Result<String> {
-        Ok(self
-            .check(id)?
-            .get(field)
-            .and_then(JsonValue::as_str)
-            .with_context(|| format!("{id}.{field} is not a string"))?
-            .to_owned())
-    }
-
-    fn lines(&self, id: &str, field: &str) -> anyhow::Result<Vec<String>> {
-        self.check(id)?
-            .get(field)
-            .and_then(JsonValue::as_array)
-            .with_context(|| format!("{id}.{field} is not an array"))?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).context("not a string"))
-            .collect()
-    }
-
-    /// Every check's status, in report order.
-    fn statuses(&self) -> anyhow::Result<Vec<(String, String)>> {
-        self.report
-            .get("checks")
-            .and_then(JsonValue::as_array)
-            .context("no checks array")?
-            .iter()
-            .map(|c| {
-                Ok((
-                    c.get("id")
-                        .and_then(JsonValue::as_str)
-                        .context("id")?
-                        .to_owned(),
-                    c.get("status")
-                        .and_then(JsonValue::as_str)
-                        .context("status")?
-                        .to_owned(),
-                ))
-            })
-            .collect()
-    }
-
-    fn header(&self, field: &str) -> Option<&str> {
-        self.report.get(field).and_then(JsonValue::as_str)
-    }
-
-    /// The process's exit code, after checking the report states the same one.
-    fn exit_code(&self) -> Option<i32> {
-        let stated = self.report.get("exit_code").and_then(JsonValue::as_f64);
-        assert_eq!(
-            stated,
-            self.exit_code.map(f64::from),
-            "exit_code in the JSON"
-        );
-        self.exit_code
-    }
-}
-
+/// `SsprDiag.exe --json ARGS` in `prefix`, read by the suite's reader (shared with the native
+/// runner).
 fn run_diag(prefix: &WinePrefix, args: &[&str]) -> anyhow::Result<DiagRun> {
-    let mut command = vec![DIAG, "--json"];
-    command.extend_from_slice(args);
-    let output = prefix.wine(&command)?;
-    let report: JsonValue = serde_json::from_str(&output.stdout).map_err(|why| {
-        anyhow::anyhow!(
-            "SsprDiag printed no JSON ({why}; {}); stdout:\n{}\nstderr:\n{}",
-            output.status,
-            output.stdout,
-            output.stderr
-        )
-    })?;
-    Ok(DiagRun {
-        exit_code: output.status.code(),
-        stdout: output.stdout,
-        report,
-    })
+    sspr_e2e::diag::run(prefix, DIAG, args)
 }
 
 /// `statuses` laid over CHECK_IDS: every check not named gets `default`.
@@ -304,7 +217,7 @@ fn healthy_windows_7() -> anyhow::Result<()> {
         "{}",
         run.stdout
     );
-    assert_eq!(run.exit_code(), Some(0));
+    assert_eq!(run.exit_code(), 0);
     // Wine has no EditionID value: the edition reads as unknown (a Wine deviation).
     assert_eq!(
         run.header("windows"),
@@ -416,7 +329,7 @@ fn broken_registration_and_conflicting_policy() -> anyhow::Result<()> {
         "{}",
         run.stdout
     );
-    assert_eq!(run.exit_code(), Some(2));
+    assert_eq!(run.exit_code(), 2);
     assert_eq!(
         run.text("registration.com-class", "summary")?,
         format!(
@@ -540,7 +453,7 @@ fn windows_10_breaking_settings_and_collect() -> anyhow::Result<()> {
         "{}",
         run.stdout
     );
-    assert_eq!(run.exit_code(), Some(2));
+    assert_eq!(run.exit_code(), 2);
     assert_eq!(
         run.header("windows"),
         Some("Windows 10, edition unknown (10.0.18362)")

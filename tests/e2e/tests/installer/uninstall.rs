@@ -2,9 +2,8 @@
 
 use sspr_e2e::config::{Arch, Release};
 use sspr_e2e::msiexec::{Msiexec, SUCCESS};
-use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::snapshot;
-use sspr_e2e::POLICY_KEY;
+use sspr_e2e::suite;
 
 use crate::common::{self, TestResult};
 
@@ -13,35 +12,8 @@ use crate::common::{self, TestResult};
 pub fn silent_uninstall_leaves_nothing() -> TestResult {
     let package = common::package(Release::Current, Arch::X64)?;
     let prefix = common::prefix64("silent-uninstall")?;
-    let policy = RegValue::sz("https://policy.example.test/");
-    prefix.reg_add(POLICY_KEY, "PortalUrl", &policy, RegView::Bits64)?;
-    let before = prefix.snapshot()?;
-
-    let settings = common::Settings {
-        enable_logging: 1,
-        portal_url: "https://sspr.example.test/".into(),
-        link_text: "Reset my password".into(),
-        disabled: 0,
-    };
-    settings.install_with(&prefix, &package)?;
-    common::assert_installed(&prefix, &package, &settings)?;
-
-    prefix.uninstall(&package)?;
-    let after = prefix.snapshot()?;
-    let diff = snapshot::diff(&before, &after);
-    assert!(
-        diff.is_empty(),
-        "the uninstall left changes behind:\n{diff}"
-    );
-    assert_eq!(
-        prefix.reg_query(&package.uninstall_key(), RegView::Bits64)?,
-        None
-    );
-    assert_eq!(
-        prefix.reg_values(POLICY_KEY, RegView::Bits64)?,
-        Some([("PortalUrl".to_owned(), policy)].into())
-    );
-    common::assert_not_installed(&prefix)
+    let payload = suite::payload_from_bytes(package.payload(&prefix.scratch_file("payload", "d"))?);
+    suite::silent_uninstall_leaves_nothing(&prefix, &package, &payload)
 }
 
 /// Wine deviation: `/x` of a package that is not installed exits 0 and logs success; Windows

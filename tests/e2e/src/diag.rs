@@ -1,0 +1,107 @@
+//! Running `SsprDiag.exe --json` on a machine and reading its report: the Wine diag tests
+//! (tests/diag.rs) and the native runner read it alike.
+
+use anyhow::Context as _;
+use serde_json::Value as JsonValue;
+
+use crate::machine::{Machine, PROGRAM_TIMEOUT};
+
+/// A finished `SsprDiag.exe --json` run.
+#[derive(Debug)]
+pub struct DiagRun {
+    exit_code: u32,
+    pub stdout: String,
+    pub report: JsonValue,
+}
+
+/// Runs `diag` (its Windows path) with `--json` and `args` on `machine`.
+pub fn run(machine: &dyn Machine, diag: &str, args: &[&str]) -> anyhow::Result<DiagRun> {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let output = machine.run(diag, &all, &[], PROGRAM_TIMEOUT)?;
+    let report: JsonValue = serde_json::from_str(&output.stdout).map_err(|why| {
+        anyhow::anyhow!(
+            "SsprDiag printed no JSON ({why}; exit code {}); stdout:\n{}\nstderr:\n{}",
+            output.exit_code,
+            output.stdout,
+            output.stderr
+        )
+    })?;
+    Ok(DiagRun {
+        exit_code: output.exit_code,
+        stdout: output.stdout,
+        report,
+    })
+}
+
+impl DiagRun {
+    /// One check of the report, by id.
+    pub fn check(&self, id: &str) -> anyhow::Result<&JsonValue> {
+        self.report
+            .get("checks")
+            .and_then(JsonValue::as_array)
+            .context("no checks array")?
+            .iter()
+            .find(|c| c.get("id").and_then(JsonValue::as_str) == Some(id))
+            .with_context(|| format!("no check {id}"))
+    }
+
+    /// A check's text field (`status`, `summary`).
+    pub fn text(&self, id: &str, field: &str) -> anyhow::Result<String> {
+        Ok(self
+            .check(id)?
+            .get(field)
+            .and_then(JsonValue::as_str)
+            .with_context(|| format!("{id}.{field} is not a string"))?
+            .to_owned())
+    }
+
+    /// A check's list field (`found`, `fix`).
+    pub fn lines(&self, id: &str, field: &str) -> anyhow::Result<Vec<String>> {
+        self.check(id)?
+            .get(field)
+            .and_then(JsonValue::as_array)
+            .with_context(|| format!("{id}.{field} is not an array"))?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).context("not a string"))
+            .collect()
+    }
+
+    /// Every check's status, in report order.
+    pub fn statuses(&self) -> anyhow::Result<Vec<(String, String)>> {
+        self.report
+            .get("checks")
+            .and_then(JsonValue::as_array)
+            .context("no checks array")?
+            .iter()
+            .map(|c| {
+                Ok((
+                    c.get("id")
+                        .and_then(JsonValue::as_str)
+                        .context("id")?
+                        .to_owned(),
+                    c.get("status")
+                        .and_then(JsonValue::as_str)
+                        .context("status")?
+                        .to_owned(),
+                ))
+            })
+            .collect()
+    }
+
+    /// A header field of the report (`windows`, `diag_arch`).
+    pub fn header(&self, field: &str) -> Option<&str> {
+        self.report.get(field).and_then(JsonValue::as_str)
+    }
+
+    /// The process's exit code, after checking the report states the same one.
+    pub fn exit_code(&self) -> u32 {
+        let stated = self.report.get("exit_code").and_then(JsonValue::as_f64);
+        assert_eq!(
+            stated,
+            Some(f64::from(self.exit_code)),
+            "exit_code in the JSON"
+        );
+        self.exit_code
+    }
+}
