@@ -92,9 +92,10 @@ impl Tree {
 /// line per crate with its depth in front, every crate's children listed the first time it
 /// appears (later appearances end in ` (*)`).
 pub fn cargo_tree(cargo: &str, root: &Path, target: &str, packages: &[&str]) -> ToolCommand {
+    const EDGES: &str = "normal,build";
     let mut command = ToolCommand::new(cargo).args([
-        "tree", "--locked", "--edges", "normal,build", "--target", target, "--prefix", "depth",
-        "--format", "{p}",
+        "tree", "--locked", "--edges", EDGES, "--target", target, "--prefix", "depth", "--format",
+        "{p}",
     ]);
     for package in packages {
         command = command.arg("--package").arg(*package);

@@ -42,12 +42,8 @@ pub const FAULT_STEPS: [&str; 4] = [
 /// closes with LogonUI's process.
 static RUNNING: HostSlot<Running> = HostSlot::new();
 
-/// A started host held for its job handle.
+/// A started host held for its job handle (`Send` because `Sandboxed` holds std's `OwnedHandle`s).
 struct Running(#[allow(dead_code)] Sandboxed);
-
-// SAFETY: Sandboxed holds kernel handles and a process id; kernel handles may be used and closed
-// from any thread of the process.
-unsafe impl Send for Running {}
 
 /// Starts the host and returns at once with its process id; the host's lifetime is its job's.
 pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
