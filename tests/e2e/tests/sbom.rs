@@ -34,12 +34,12 @@ const BUILDS: [&[&str]; 2] = [
     &["sspr-reset-host", "sspr-diag"],
 ];
 
-/// `name version` of every crate in plain `cargo tree` output (tree drawing, `(*)`,
-/// `(proc-macro)` and path suffixes removed).
+/// `name version` of every crate in plain `cargo tree` output, normal and build dependencies as
+/// the SBOM lists them (tree drawing, `(*)`, `(proc-macro)` and path suffixes removed).
 fn cargo_tree_crates(target: &str, packages: &[&str]) -> Result<BTreeSet<String>> {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
-        .args(["tree", "--locked", "-e", "normal", "--target", target])
+        .args(["tree", "--locked", "-e", "normal,build", "--target", target])
         .current_dir(workspace_root());
     for package in packages {
         command.args(["-p", package]);
