@@ -248,35 +248,10 @@ impl RegistryRead for SettingsRegistry<'_> {
     }
 }
 
-/// Expands `%NAME%` references the way `ExpandEnvironmentStrings` does; unknown names stay as
-/// written.
+/// Expands `%NAME%` references from the machine's environment, as
+/// [`sspr_registry::expand_env`] does.
 pub fn expand_env(machine: &dyn Machine, text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('%') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('%') {
-            Some(end) if end > 0 => {
-                let name = &after[..end];
-                match machine.env(name) {
-                    Some(value) => out.push_str(&value),
-                    None => {
-                        out.push('%');
-                        out.push_str(name);
-                        out.push('%');
-                    }
-                }
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    sspr_registry::expand_env(text, |name| machine.env(name))
 }
 
 #[cfg(test)]

@@ -180,6 +180,38 @@ impl Value {
     }
 }
 
+/// Expands `%NAME%` references the way `ExpandEnvironmentStrings` does, each name looked up with
+/// `lookup` (a `REG_EXPAND_SZ` such as ProfileList's `%SystemDrive%\Users\x`); unknown names
+/// stay as written.
+pub fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('%') {
+            Some(end) if end > 0 => {
+                let name = &after[..end];
+                match lookup(name) {
+                    Some(value) => out.push_str(&value),
+                    None => {
+                        out.push('%');
+                        out.push_str(name);
+                        out.push('%');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +307,15 @@ mod tests {
             (Hive::Users.short_name(), Hive::CurrentUser.long_name()),
             ("HKU", "HKEY_CURRENT_USER")
         );
+    }
+    #[test]
+    fn environment_references_expand_and_unknown_ones_stay() {
+        let lookup = |name: &str| (name == "SystemDrive").then(|| "C:".to_owned());
+        assert_eq!(
+            expand_env(r"%SystemDrive%\Users\bob", lookup),
+            r"C:\Users\bob"
+        );
+        assert_eq!(expand_env(r"%Nope%\100%", lookup), r"%Nope%\100%");
+        assert_eq!(expand_env("%%x", lookup), "%%x");
     }
 }

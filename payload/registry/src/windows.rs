@@ -37,6 +37,12 @@ pub struct Key(HKEY);
 impl Key {
     /// Opens `hive\path` in `view`; `None` when the key is absent or cannot be read.
     pub fn open(hive: Hive, view: View, path: &str) -> Option<Self> {
+        Self::try_open(hive, view, path).ok()
+    }
+
+    /// Opens `hive\path` in `view`, or says why not: the Win32 error `RegOpenKeyExW` gave
+    /// (2 the key is absent, 5 access denied).
+    pub fn try_open(hive: Hive, view: View, path: &str) -> Result<Self, u32> {
         let root = match hive {
             Hive::LocalMachine => HKEY_LOCAL_MACHINE,
             Hive::CurrentUser => HKEY_CURRENT_USER,
@@ -59,7 +65,11 @@ impl Key {
                 &mut handle,
             )
         };
-        (status == ERROR_SUCCESS).then_some(Self(handle))
+        if status == ERROR_SUCCESS {
+            Ok(Self(handle))
+        } else {
+            Err(status.0)
+        }
     }
 
     /// One value (`""` names the default value); `None` when it is absent or cannot be read.

@@ -108,19 +108,17 @@ pub use self::windows::run_all;
 mod windows {
     use std::ffi::c_void;
 
-    use sspr_sandbox::windows::{load_system_library, system_folder};
-    use windows::Win32::Foundation::{CloseHandle, ERROR_ACCESS_DENIED, ERROR_SUCCESS};
+    use sspr_registry::windows::Key;
+    use sspr_registry::{expand_env, Hive, View};
+    use sspr_sandbox::windows::{current_token_facts, load_system_library, system_folder};
+    use windows::Win32::Foundation::{CloseHandle, ERROR_ACCESS_DENIED};
     use windows::Win32::System::Diagnostics::ToolHelp::{
         CreateToolhelp32Snapshot, Process32FirstW, Process32NextW, PROCESSENTRY32W,
         TH32CS_SNAPPROCESS,
     };
     use windows::Win32::System::LibraryLoader::GetProcAddress;
-    use windows::Win32::System::Registry::{
-        RegCloseKey, RegEnumKeyExW, RegGetValueW, RegOpenKeyExW, HKEY, HKEY_LOCAL_MACHINE,
-        KEY_READ, RRF_RT_REG_EXPAND_SZ, RRF_RT_REG_SZ,
-    };
     use windows::Win32::System::Threading::{OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION};
-    use windows_core::{s, HSTRING, PWSTR};
+    use windows_core::{s, PWSTR};
 
     use super::{child_process_outcome, is_machine_account, Outcome, Probe};
 
@@ -162,95 +160,39 @@ mod windows {
     }
 
     fn registry_key(access: &'static str, path: &str) -> Probe {
-        let mut key = HKEY::default();
-        // SAFETY: the path is NUL-terminated for the call; key receives a handle closed below.
-        let status = unsafe {
-            RegOpenKeyExW(
-                HKEY_LOCAL_MACHINE,
-                &HSTRING::from(path),
-                None,
-                KEY_READ,
-                &mut key,
-            )
-        };
-        let what = format!("RegOpenKeyEx(HKLM\\{path}, KEY_READ)");
-        if status == ERROR_SUCCESS {
-            // SAFETY: opened just above.
-            let _ = unsafe { RegCloseKey(key) };
-            Probe::new(access, Outcome::Granted, format!("{what} succeeded"))
-        } else if status == ERROR_ACCESS_DENIED {
-            Probe::new(access, Outcome::Denied, format!("{what}: access denied"))
-        } else {
-            Probe::new(
-                access,
-                Outcome::Untestable,
-                format!("{what}: error {}", status.0),
-            )
+        let what = format!("RegOpenKeyEx(HKLM\\{path}, read)");
+        match Key::try_open(Hive::LocalMachine, View::Native, path) {
+            Ok(_key) => Probe::new(access, Outcome::Granted, format!("{what} succeeded")),
+            Err(code) if code == ERROR_ACCESS_DENIED.0 => {
+                Probe::new(access, Outcome::Denied, format!("{what}: access denied"))
+            }
+            Err(code) => Probe::new(access, Outcome::Untestable, format!("{what}: error {code}")),
         }
     }
 
-    /// Profile folders of users (`S-1-5-21-...` entries of ProfileList).
+    /// Profile folders of users other than this process's (the `S-1-5-21-...` entries of
+    /// ProfileList, `%SystemDrive%` and the like expanded).
     fn profile_folders() -> Result<Vec<String>, String> {
         const LIST: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList";
-        let mut key = HKEY::default();
-        // SAFETY: as in registry_key.
-        let status = unsafe {
-            RegOpenKeyExW(
-                HKEY_LOCAL_MACHINE,
-                &HSTRING::from(LIST),
-                None,
-                KEY_READ,
-                &mut key,
-            )
-        };
-        if status != ERROR_SUCCESS {
-            return Err(format!("cannot open HKLM\\{LIST} (error {})", status.0));
-        }
-        let mut folders = Vec::new();
-        for index in 0.. {
-            let mut name = [0u16; 256];
-            let mut length = name.len() as u32;
-            // SAFETY: name is writable for `length` characters.
-            let status = unsafe {
-                RegEnumKeyExW(
-                    key,
-                    index,
-                    Some(PWSTR(name.as_mut_ptr())),
-                    &mut length,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-            };
-            if status != ERROR_SUCCESS {
-                break;
-            }
-            let sid = String::from_utf16_lossy(&name[..length as usize]);
-            if !sid.starts_with("S-1-5-21-") {
-                continue;
-            }
-            let mut data = [0u16; 520];
-            let mut bytes = std::mem::size_of_val(&data) as u32;
-            // SAFETY: data is writable for `bytes` bytes; the names are NUL-terminated.
-            let status = unsafe {
-                RegGetValueW(
-                    key,
-                    &HSTRING::from(sid.as_str()),
-                    &HSTRING::from("ProfileImagePath"),
-                    RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ,
-                    None,
-                    Some(data.as_mut_ptr().cast()),
-                    Some(&mut bytes),
-                )
-            };
-            if status == ERROR_SUCCESS {
-                let end = data.iter().position(|&c| c == 0).unwrap_or(data.len());
-                folders.push(String::from_utf16_lossy(&data[..end]));
-            }
-        }
-        // SAFETY: opened above.
-        let _ = unsafe { RegCloseKey(key) };
+        let list = Key::try_open(Hive::LocalMachine, View::Native, LIST)
+            .map_err(|code| format!("cannot open HKLM\\{LIST} (error {code})"))?;
+        // The process's own profile is not another user's (under Wine the host runs as the
+        // prefix's one user).
+        let own = current_token_facts()
+            .map(|facts| facts.user)
+            .unwrap_or_default();
+        let folders = list
+            .subkeys()
+            .into_iter()
+            .filter(|sid| sid.starts_with("S-1-5-21-") && !sid.eq_ignore_ascii_case(&own))
+            .filter_map(|sid| {
+                let profile =
+                    Key::open(Hive::LocalMachine, View::Native, &format!(r"{LIST}\{sid}"))?
+                        .value("ProfileImagePath")?;
+                let folder = profile.as_str()?;
+                Some(expand_env(folder, |name| std::env::var(name).ok()))
+            })
+            .collect();
         Ok(folders)
     }
 

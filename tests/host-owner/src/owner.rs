@@ -6,18 +6,19 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 
-use windows::Win32::Foundation::{HWND, LPARAM, LRESULT, WPARAM};
+use windows::Win32::Foundation::{HWND, LPARAM, WPARAM};
 use windows::Win32::System::LibraryLoader::GetModuleHandleW;
 use windows::Win32::UI::Input::KeyboardAndMouse::VK_ESCAPE;
 use windows::Win32::UI::WindowsAndMessaging::{
-    CreateWindowExW, DefWindowProcW, DestroyWindow, DispatchMessageW, FindWindowW, GetWindow,
-    IsWindowVisible, PeekMessageW, PostMessageW, RegisterClassExW, ShowWindow, TranslateMessage,
-    CW_USEDEFAULT, GW_OWNER, MSG, PM_REMOVE, SW_SHOW, WINDOW_EX_STYLE, WM_CLOSE, WM_KEYDOWN,
-    WNDCLASSEXW, WS_OVERLAPPEDWINDOW,
+    CreateWindowExW, DestroyWindow, DispatchMessageW, FindWindowW, GetWindow, IsWindowVisible,
+    PeekMessageW, PostMessageW, RegisterClassExW, ShowWindow, TranslateMessage, CW_USEDEFAULT,
+    GW_OWNER, MSG, PM_REMOVE, SW_SHOW, WINDOW_EX_STYLE, WM_CLOSE, WM_KEYDOWN, WNDCLASSEXW,
+    WS_OVERLAPPEDWINDOW,
 };
 use windows_core::{w, PCWSTR};
 
 use crate::owner_args::{Action, Options};
+use sspr_host_owner::default_window_proc;
 
 /// The reset host's window class (`payload/reset-host/src/window/frame.rs`).
 const HOST_CLASS: PCWSTR = w!("SsprResetHostWindow");
@@ -217,7 +218,7 @@ fn create_owner() -> windows_core::Result<HWND> {
         let instance = GetModuleHandleW(None)?;
         let class = WNDCLASSEXW {
             cbSize: std::mem::size_of::<WNDCLASSEXW>() as u32,
-            lpfnWndProc: Some(owner_proc),
+            lpfnWndProc: Some(default_window_proc),
             hInstance: instance.into(),
             lpszClassName: OWNER_CLASS,
             ..Default::default()
@@ -242,14 +243,4 @@ fn create_owner() -> windows_core::Result<HWND> {
         let _ = ShowWindow(window, SW_SHOW);
         Ok(window)
     }
-}
-
-unsafe extern "system" fn owner_proc(
-    window: HWND,
-    message: u32,
-    wparam: WPARAM,
-    lparam: LPARAM,
-) -> LRESULT {
-    // SAFETY: the arguments Windows gave this window procedure.
-    unsafe { DefWindowProcW(window, message, wparam, lparam) }
 }

@@ -69,12 +69,11 @@ fn main() {
 mod probe {
     use std::time::{Duration, Instant};
 
-    use windows::Win32::Foundation::{HWND, LPARAM, LRESULT, WPARAM};
+    use windows::Win32::Foundation::HWND;
     use windows::Win32::System::LibraryLoader::GetModuleHandleW;
     use windows::Win32::UI::WindowsAndMessaging::{
-        CreateWindowExW, DefWindowProcW, DispatchMessageW, GetMessageW, KillTimer, MessageBoxW,
-        RegisterClassExW, SetTimer, MB_OK, MSG, WINDOW_EX_STYLE, WNDCLASSEXW, WS_OVERLAPPEDWINDOW,
-        WS_VISIBLE,
+        CreateWindowExW, DispatchMessageW, GetMessageW, KillTimer, MessageBoxW, RegisterClassExW,
+        SetTimer, MB_OK, MSG, WINDOW_EX_STYLE, WNDCLASSEXW, WS_OVERLAPPEDWINDOW, WS_VISIBLE,
     };
     use windows_core::w;
 
@@ -84,6 +83,7 @@ mod probe {
     use sspr_reset_host::window::{self, CloseReason, Gate, WindowOptions};
 
     use super::ProbeArgs;
+    use sspr_host_owner::default_window_proc;
 
     /// The host's gate, with each navigation question printed: what the window asked and what
     /// the policy answered.
@@ -123,16 +123,6 @@ mod probe {
         );
     }
 
-    unsafe extern "system" fn foreign_window_proc(
-        window: HWND,
-        message: u32,
-        wparam: WPARAM,
-        lparam: LPARAM,
-    ) -> LRESULT {
-        // SAFETY: the arguments Windows gave this window procedure.
-        unsafe { DefWindowProcW(window, message, wparam, lparam) }
-    }
-
     /// A thread timer's callback: starts a thread that creates a visible top-level window of a
     /// class the reset window does not know, and pumps its messages.
     unsafe extern "system" fn start_foreign_window(_: HWND, _: u32, id: usize, _: u32) {
@@ -147,7 +137,7 @@ mod probe {
                 };
                 let class = WNDCLASSEXW {
                     cbSize: std::mem::size_of::<WNDCLASSEXW>() as u32,
-                    lpfnWndProc: Some(foreign_window_proc),
+                    lpfnWndProc: Some(default_window_proc),
                     hInstance: instance.into(),
                     lpszClassName: w!("SsprForeignTestWindow"),
                     ..Default::default()

@@ -95,6 +95,20 @@ impl EventsRelay {
         }
     }
 
+    /// One relayed method: [`entry`] (its panic guard and log line) around [`with_outer`].
+    ///
+    /// [`with_outer`]: EventsRelay::with_outer
+    fn forward(
+        &self,
+        method: &'static str,
+        call: impl FnOnce(
+            &ICredentialProviderCredentialEvents,
+            &ICredentialProviderCredential,
+        ) -> windows_core::Result<()>,
+    ) -> windows_core::Result<()> {
+        entry(method, &self.log, || self.with_outer(call))
+    }
+
     fn events2(&self) -> windows_core::Result<&ICredentialProviderCredentialEvents2> {
         self.logonui2.as_ref().ok_or_else(|| E_UNEXPECTED.into())
     }
@@ -122,16 +136,10 @@ macro_rules! relay_credential_events {
                 field: u32,
                 state: CREDENTIAL_PROVIDER_FIELD_STATE,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldState",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; the arguments are the inner's own.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldState(outer, field, state)
-                        })
-                    },
+                    // SAFETY: both interfaces are live; the arguments are the inner's own.
+                    |events, outer| unsafe { events.SetFieldState(outer, field, state) },
                 )
             }
 
@@ -141,16 +149,10 @@ macro_rules! relay_credential_events {
                 field: u32,
                 state: CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldInteractiveState",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; the arguments are the inner's own.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldInteractiveState(outer, field, state)
-                        })
-                    },
+                    // SAFETY: both interfaces are live; the arguments are the inner's own.
+                    |events, outer| unsafe { events.SetFieldInteractiveState(outer, field, state) },
                 )
             }
 
@@ -160,18 +162,12 @@ macro_rules! relay_credential_events {
                 field: u32,
                 text: &PCWSTR,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
                 let text = *text;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldString",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; text is the inner's string, valid for
-                        // this call.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldString(outer, field, text)
-                        })
-                    },
+                    // SAFETY: both interfaces are live; text is the inner's string, valid for
+                    // this call.
+                    |events, outer| unsafe { events.SetFieldString(outer, field, text) },
                 )
             }
 
@@ -182,16 +178,12 @@ macro_rules! relay_credential_events {
                 checked: BOOL,
                 label: &PCWSTR,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
                 let label = *label;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldCheckbox",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; label is valid for this call.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldCheckbox(outer, field, checked.as_bool(), label)
-                        })
+                    // SAFETY: both interfaces are live; label is valid for this call.
+                    |events, outer| unsafe {
+                        events.SetFieldCheckbox(outer, field, checked.as_bool(), label)
                     },
                 )
             }
@@ -202,16 +194,10 @@ macro_rules! relay_credential_events {
                 field: u32,
                 bitmap: HBITMAP,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldBitmap",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; the bitmap handle is the inner's.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldBitmap(outer, field, bitmap)
-                        })
-                    },
+                    // SAFETY: both interfaces are live; the bitmap handle is the inner's.
+                    |events, outer| unsafe { events.SetFieldBitmap(outer, field, bitmap) },
                 )
             }
 
@@ -221,15 +207,11 @@ macro_rules! relay_credential_events {
                 field: u32,
                 item: u32,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldComboBoxSelectedItem",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldComboBoxSelectedItem(outer, field, item)
-                        })
+                    // SAFETY: both interfaces are live.
+                    |events, outer| unsafe {
+                        events.SetFieldComboBoxSelectedItem(outer, field, item)
                     },
                 )
             }
@@ -240,16 +222,10 @@ macro_rules! relay_credential_events {
                 field: u32,
                 item: u32,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::DeleteFieldComboBoxItem",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.DeleteFieldComboBoxItem(outer, field, item)
-                        })
-                    },
+                    // SAFETY: both interfaces are live.
+                    |events, outer| unsafe { events.DeleteFieldComboBoxItem(outer, field, item) },
                 )
             }
 
@@ -259,17 +235,11 @@ macro_rules! relay_credential_events {
                 field: u32,
                 item: &PCWSTR,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
                 let item = *item;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::AppendFieldComboBoxItem",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live; item is valid for this call.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.AppendFieldComboBoxItem(outer, field, item)
-                        })
-                    },
+                    // SAFETY: both interfaces are live; item is valid for this call.
+                    |events, outer| unsafe { events.AppendFieldComboBoxItem(outer, field, item) },
                 )
             }
 
@@ -279,15 +249,11 @@ macro_rules! relay_credential_events {
                 field: u32,
                 adjacent_to: u32,
             ) -> windows_core::Result<()> {
-                let relay = &self.relay;
-                entry(
+                self.relay.forward(
                     "ICredentialProviderCredentialEvents::SetFieldSubmitButton",
-                    &relay.log,
-                    || {
-                        // SAFETY: both interfaces are live.
-                        relay.with_outer(|events, outer| unsafe {
-                            events.SetFieldSubmitButton(outer, field, adjacent_to)
-                        })
+                    // SAFETY: both interfaces are live.
+                    |events, outer| unsafe {
+                        events.SetFieldSubmitButton(outer, field, adjacent_to)
                     },
                 )
             }

@@ -37,6 +37,30 @@ impl FallbackCredential {
     }
 }
 
+/// Answers `GetFieldState` for a field of ours: `E_POINTER` when an out-pointer is null, else
+/// what `visibility` gives (an error passes through), never interactive (`CPFIS_NONE`).
+///
+/// # Safety
+///
+/// `state_out` and `interactive_out` are each null or valid for a write.
+pub(super) unsafe fn answer_field_state(
+    state_out: *mut CREDENTIAL_PROVIDER_FIELD_STATE,
+    interactive_out: *mut CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE,
+    visibility: impl FnOnce() -> windows_core::Result<CREDENTIAL_PROVIDER_FIELD_STATE>,
+) -> windows_core::Result<()> {
+    if state_out.is_null() || interactive_out.is_null() {
+        return Err(E_POINTER.into());
+    }
+    let state = visibility()?;
+    // SAFETY: both out-pointers are non-null (checked above) and, by the caller's contract,
+    // writable.
+    unsafe {
+        *state_out = state;
+        *interactive_out = CPFIS_NONE;
+    }
+    Ok(())
+}
+
 fn no_such_field<T>() -> windows_core::Result<T> {
     Err(E_INVALIDARG.into())
 }
@@ -94,17 +118,16 @@ impl ICredentialProviderCredential_Impl for FallbackCredential_Impl {
             "ICredentialProviderCredential::GetFieldState",
             &self.link.log,
             || {
-                if state.is_null() || interactive.is_null() {
-                    return Err(E_POINTER.into());
-                }
-                let descriptor =
-                    fields::descriptor_at(field).ok_or(windows_core::Error::from(E_INVALIDARG))?;
-                // SAFETY: both out-pointers are non-null (checked above) and LogonUI's to fill.
+                // SAFETY: LogonUI's out-pointers, each null or writable.
                 unsafe {
-                    *state = CREDENTIAL_PROVIDER_FIELD_STATE(fields::visibility(descriptor) as i32);
-                    *interactive = CPFIS_NONE;
+                    answer_field_state(state, interactive, || {
+                        let descriptor = fields::descriptor_at(field)
+                            .ok_or(windows_core::Error::from(E_INVALIDARG))?;
+                        Ok(CREDENTIAL_PROVIDER_FIELD_STATE(
+                            fields::visibility(descriptor) as i32,
+                        ))
+                    })
                 }
-                Ok(())
             },
         )
     }

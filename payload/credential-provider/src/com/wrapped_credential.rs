@@ -9,23 +9,24 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use windows::Win32::Foundation::{E_INVALIDARG, E_POINTER, NTSTATUS};
+use windows::Win32::Foundation::{E_INVALIDARG, NTSTATUS};
 use windows::Win32::Graphics::Gdi::HBITMAP;
 use windows::Win32::UI::Shell::{
     ICredentialProviderCredential, ICredentialProviderCredential2,
     ICredentialProviderCredential2_Impl, ICredentialProviderCredentialEvents,
     ICredentialProviderCredentialWithFieldOptions,
     ICredentialProviderCredentialWithFieldOptions_Impl, ICredentialProviderCredential_Impl,
-    CPCFO_NONE, CPFIS_NONE, CPFS_DISPLAY_IN_SELECTED_TILE,
-    CREDENTIAL_PROVIDER_CREDENTIAL_FIELD_OPTIONS, CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION,
-    CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE, CREDENTIAL_PROVIDER_FIELD_STATE,
-    CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE, CREDENTIAL_PROVIDER_STATUS_ICON,
+    CPCFO_NONE, CPFS_DISPLAY_IN_SELECTED_TILE, CREDENTIAL_PROVIDER_CREDENTIAL_FIELD_OPTIONS,
+    CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION, CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE,
+    CREDENTIAL_PROVIDER_FIELD_STATE, CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE,
+    CREDENTIAL_PROVIDER_STATUS_ICON,
 };
 use windows_core::{implement, IUnknownImpl as _, Interface, Ref, BOOL, PCWSTR, PWSTR};
 
 use super::co_mem::{co_task_wide, take_wide};
 use super::credential_events::EventsRelay;
 use super::entry;
+use super::fallback_credential::answer_field_state;
 use super::link::{self, LinkContext};
 use crate::field_layout::{Route, WrappedLayout};
 use crate::lifetime::LiveObject;
@@ -226,15 +227,12 @@ macro_rules! wrapped_credential_methods {
                             // SAFETY: inner is live; LogonUI's out-pointers pass through.
                             return unsafe { core.inner.GetFieldState(field, state, interactive) };
                         }
-                        if state.is_null() || interactive.is_null() {
-                            return Err(E_POINTER.into());
-                        }
-                        // SAFETY: both out-pointers are non-null (checked above).
+                        // SAFETY: LogonUI's out-pointers, each null or writable.
                         unsafe {
-                            *state = CPFS_DISPLAY_IN_SELECTED_TILE;
-                            *interactive = CPFIS_NONE;
+                            answer_field_state(state, interactive, || {
+                                Ok(CPFS_DISPLAY_IN_SELECTED_TILE)
+                            })
                         }
-                        Ok(())
                     },
                 )
             }

@@ -9,9 +9,7 @@
 use std::rc::Rc;
 
 use windows::Win32::Foundation::{E_NOTIMPL, E_POINTER};
-use windows::Win32::System::Com::{
-    IDispatch_Impl, ITypeInfo, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO,
-};
+use windows::Win32::System::Com::{IDispatch_Impl, DISPATCH_FLAGS, DISPPARAMS, EXCEPINFO};
 use windows::Win32::System::Variant::VARIANT;
 use windows::Win32::Web::InternetExplorer::{
     DISPID_BEFORENAVIGATE2, DISPID_DOCUMENTCOMPLETE, DISPID_FILEDOWNLOAD, DISPID_NAVIGATECOMPLETE2,
@@ -19,9 +17,10 @@ use windows::Win32::Web::InternetExplorer::{
     DISPID_WINDOWCLOSING,
 };
 use windows::Win32::UI::Shell::{DWebBrowserEvents2, DWebBrowserEvents2_Impl};
-use windows_core::{implement, GUID, PCWSTR};
+use windows_core::{implement, GUID};
 
 use super::close_reason::CloseReason;
+use super::dispatch::without_type_info;
 use super::entry;
 use super::event_args::EventArgs;
 use super::log_text::url_for_log;
@@ -161,27 +160,8 @@ impl BrowserEvents {
 impl DWebBrowserEvents2_Impl for BrowserEvents_Impl {}
 
 impl IDispatch_Impl for BrowserEvents_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        entry("DWebBrowserEvents2::GetTypeInfoCount", &self.state, || {
-            Ok(0)
-        })
-    }
-
-    fn GetTypeInfo(&self, _index: u32, _locale: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn GetIDsOfNames(
-        &self,
-        _interface: *const GUID,
-        _names: *const PCWSTR,
-        _count: u32,
-        _locale: u32,
-        _ids: *mut i32,
-    ) -> windows_core::Result<()> {
-        // Events arrive by DISPID; nobody needs names.
-        Err(E_NOTIMPL.into())
-    }
+    // Events arrive by DISPID; nobody needs names.
+    without_type_info!(E_NOTIMPL);
 
     fn Invoke(
         &self,

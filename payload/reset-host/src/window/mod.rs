@@ -39,6 +39,8 @@ mod command_target;
 #[cfg(windows)]
 mod dialogs;
 #[cfg(windows)]
+mod dispatch;
+#[cfg(windows)]
 mod doc_host;
 #[cfg(windows)]
 mod event_args;

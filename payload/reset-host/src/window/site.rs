@@ -15,8 +15,8 @@ use windows::Win32::Foundation::{
 };
 use windows::Win32::System::Com::Urlmon::IInternetSecurityManager;
 use windows::Win32::System::Com::{
-    IDispatch, IDispatch_Impl, IMoniker, IServiceProvider, IServiceProvider_Impl, ITypeInfo,
-    DISPATCH_FLAGS, DISPATCH_PROPERTYGET, DISPPARAMS, EXCEPINFO,
+    IDispatch, IDispatch_Impl, IMoniker, IServiceProvider, IServiceProvider_Impl, DISPATCH_FLAGS,
+    DISPATCH_PROPERTYGET, DISPPARAMS, EXCEPINFO,
 };
 use windows::Win32::System::Ole::{
     IOleClientSite, IOleClientSite_Impl, IOleCommandTarget, IOleContainer, IOleInPlaceActiveObject,
@@ -31,6 +31,7 @@ use windows_core::{
 };
 
 use super::close_reason::CloseReason;
+use super::dispatch::without_type_info;
 use super::doc_host::{
     DocHostUiInfo, IDocHostShowUI, IDocHostUIHandler, IDocHostUIHandler_Impl,
     DISPID_AMBIENT_DLCONTROL, DLCTL_BGSOUNDS, DLCTL_DLIMAGES, DLCTL_NO_DLACTIVEXCTLS,
@@ -462,24 +463,7 @@ impl IDocHostUIHandler_Impl for Site_Impl {
 }
 
 impl IDispatch_Impl for Site_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-
-    fn GetTypeInfo(&self, _index: u32, _locale: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn GetIDsOfNames(
-        &self,
-        _interface: *const GUID,
-        _names: *const PCWSTR,
-        _count: u32,
-        _locale: u32,
-        _ids: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(E_NOTIMPL.into())
-    }
+    without_type_info!(E_NOTIMPL);
 
     /// Ambient properties: only `DISPID_AMBIENT_DLCONTROL` is ours; every other one keeps the
     /// control's default (`DISP_E_MEMBERNOTFOUND`).
@@ -547,24 +531,7 @@ impl IServiceProvider_Impl for Site_Impl {
 struct InertExternal;
 
 impl IDispatch_Impl for InertExternal_Impl {
-    fn GetTypeInfoCount(&self) -> windows_core::Result<u32> {
-        Ok(0)
-    }
-
-    fn GetTypeInfo(&self, _index: u32, _locale: u32) -> windows_core::Result<ITypeInfo> {
-        Err(E_NOTIMPL.into())
-    }
-
-    fn GetIDsOfNames(
-        &self,
-        _interface: *const GUID,
-        _names: *const PCWSTR,
-        _count: u32,
-        _locale: u32,
-        _ids: *mut i32,
-    ) -> windows_core::Result<()> {
-        Err(DISP_E_UNKNOWNNAME.into())
-    }
+    without_type_info!(DISP_E_UNKNOWNNAME);
 
     fn Invoke(
         &self,

@@ -1,0 +1,8 @@
+//! What the two test programs (`sspr-host-owner` and `sspr-window-probe`) share: the window
+//! procedure of the plain windows they create (LogonUI's stand-in, the foreign window).
+
+#[cfg(windows)]
+mod plain_window;
+
+#[cfg(windows)]
+pub use plain_window::default_window_proc;
