@@ -294,7 +294,7 @@ pub fn self_test_prints_token_job_policy_and_url_as_json() -> TestResult {
         // Wine's registry has no HKLM\SAM or HKLM\SECURITY (error 2);
         ("hklm-sam", "untestable"),
         ("hklm-security", "untestable"),
-        // the prefix's ProfileList names no user folder that exists;
+        // the prefix's ProfileList names only the host's own user, which the probe skips;
         ("other-profile", "untestable"),
         // the full token writes where it likes (a file in the install folder, removed again);
         ("write-outside-temp", "granted"),
