@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use anyhow::{ensure, Context as _};
 
+pub mod properties;
+
 use crate::machine::Machine;
 use crate::package::Package;
 use crate::probe::{self, ProbeReport};
