@@ -184,13 +184,18 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
     let suite_time = suite_started.elapsed().as_secs_f64();
 
     // The native path (issue 18): the same suite's shared tests as a Windows program
-    // (tests/e2e-native), inside a fresh Wine prefix, against the signed x64 package.
+    // (tests/e2e-native), inside a fresh Wine prefix, against the signed x64 package (and the
+    // releases before and after it, for the upgrade test).
+    let x64 = |release: &str| {
+        e2e_dir
+            .join(release)
+            .join(Arch::X64.name())
+            .join("SsprWindowsLogon.PROD.msi")
+    };
     crate::e2e_native::run(
         &ws,
-        &e2e_dir
-            .join("current")
-            .join(Arch::X64.name())
-            .join("SsprWindowsLogon.PROD.msi"),
+        &x64("current"),
+        &Some((x64("previous"), x64("next"))),
         tally,
     )
     .context("the native end-to-end runner failed")?;

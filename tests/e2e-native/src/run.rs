@@ -10,7 +10,7 @@ use sspr_e2e::fake_password_provider;
 use sspr_e2e::machine::Machine;
 use sspr_e2e::native::{open_package, NativeMachine};
 use sspr_e2e::package::Package;
-use sspr_e2e::suite::{self, Payload};
+use sspr_e2e::suite::{self, properties, Payload};
 use sspr_e2e::CLSID;
 
 /// What the tests get.
@@ -19,20 +19,30 @@ struct Context {
     package: Package,
     payload: Payload,
     probe: PathBuf,
+    /// The previous and next releases (`--previous-msi`, `--next-msi`), for the upgrade tests.
+    releases: Option<Releases>,
+}
+
+/// The builds before and after `--msi`, with what their File tables list.
+struct Releases {
+    previous: (Package, Payload),
+    next: (Package, Payload),
 }
 
 struct Options {
     msi: PathBuf,
     probe: PathBuf,
     scratch: PathBuf,
+    previous_next: Option<(PathBuf, PathBuf)>,
 }
 
-const USAGE: &str =
-    "usage: sspr-e2e-native.exe --msi PACKAGE.msi --probe sspr-com-probe.exe [--scratch DIR]";
+const USAGE: &str = "usage: sspr-e2e-native.exe --msi PACKAGE.msi --probe sspr-com-probe.exe \
+                     [--scratch DIR] [--previous-msi PREVIOUS.msi --next-msi NEXT.msi]";
 
 fn options() -> anyhow::Result<Options> {
     let mut args = std::env::args_os().skip(1);
     let (mut msi, mut probe, mut scratch) = (None, None, None);
+    let (mut previous, mut next) = (None, None);
     while let Some(arg) = args.next() {
         let mut value = || -> anyhow::Result<PathBuf> {
             Ok(PathBuf::from(args.next().with_context(|| {
@@ -43,12 +53,23 @@ fn options() -> anyhow::Result<Options> {
             Some("--msi") => msi = Some(value()?),
             Some("--probe") => probe = Some(value()?),
             Some("--scratch") => scratch = Some(value()?),
+            Some("--previous-msi") => previous = Some(value()?),
+            Some("--next-msi") => next = Some(value()?),
             _ => bail!("unknown argument {}; {USAGE}", arg.to_string_lossy()),
         }
     }
     let msi = msi.with_context(|| format!("--msi is missing; {USAGE}"))?;
     let probe = probe.with_context(|| format!("--probe is missing; {USAGE}"))?;
-    for (what, path) in [("--msi", &msi), ("--probe", &probe)] {
+    let previous_next = match (previous, next) {
+        (Some(previous), Some(next)) => Some((previous, next)),
+        (None, None) => None,
+        _ => bail!("--previous-msi and --next-msi go together; {USAGE}"),
+    };
+    let mut inputs = vec![("--msi", &msi), ("--probe", &probe)];
+    if let Some((previous, next)) = &previous_next {
+        inputs.extend([("--previous-msi", previous), ("--next-msi", next)]);
+    }
+    for (what, path) in inputs {
         ensure!(path.is_file(), "{what} {} does not exist", path.display());
     }
     let scratch = scratch.unwrap_or_else(|| std::env::temp_dir().join("sspr-e2e-native"));
@@ -56,13 +77,14 @@ fn options() -> anyhow::Result<Options> {
         msi,
         probe,
         scratch,
+        previous_next,
     })
 }
 
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 8] = [
+const TESTS: [(&str, Test); 11] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -86,7 +108,92 @@ const TESTS: [(&str, Test); 8] = [
     ),
     ("log::verbose_log_records_the_install", verbose_log),
     ("cycles::install_uninstall_cycles_leave_nothing", cycles),
+    (
+        "properties::disabled_on_the_command_line_lands",
+        disabled_property,
+    ),
+    (
+        "properties::invalid_properties_are_refused",
+        invalid_properties,
+    ),
+    (
+        "properties::command_line_properties_land_and_upgrades_keep_or_replace_them",
+        properties_across_upgrades,
+    ),
 ];
+
+/// A test that cannot run with the arguments given: reported `ignored, REASON`, never a pass.
+#[derive(Debug)]
+struct Ignored(&'static str);
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Ignored {}
+
+/// The shared "installed" check with the payload `open_package` read for `package`.
+fn assert_installed_as(
+    cx: &Context,
+) -> impl Fn(&Package, &suite::Settings) -> anyhow::Result<()> + '_ {
+    move |package, settings| {
+        let payload = [
+            Some((&cx.package, &cx.payload)),
+            cx.releases.as_ref().map(|r| (&r.previous.0, &r.previous.1)),
+            cx.releases.as_ref().map(|r| (&r.next.0, &r.next.1)),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|(known, _)| known.path == package.path)
+        .map(|(_, payload)| payload)
+        .with_context(|| {
+            format!(
+                "{} is none of the runner's packages",
+                package.path.display()
+            )
+        })?;
+        suite::assert_installed(&cx.machine, package, settings, payload)
+    }
+}
+
+fn disabled_property(cx: &Context) -> anyhow::Result<()> {
+    let installed = assert_installed_as(cx);
+    properties::disabled_on_the_command_line_lands(&cx.machine, &cx.package, &installed)?;
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+/// The shared checks only: on Windows the refusing condition's message is in the log, under
+/// Wine (where this runner also runs) it is not; the Wine suite asserts that deviation. The
+/// shared check already fails on any other condition's message.
+fn invalid_properties(cx: &Context) -> anyhow::Result<()> {
+    properties::invalid_properties_are_refused(&cx.machine, &cx.package, &|message, shown| {
+        println!(
+            "[sspr-e2e-native] refused; {message:?} logged {} time(s)",
+            shown.len()
+        );
+        Ok(())
+    })?;
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+/// Needs the releases before and after `--msi`; the upgrade to `next` leaves `next` installed.
+fn properties_across_upgrades(cx: &Context) -> anyhow::Result<()> {
+    let Some(releases) = &cx.releases else {
+        return Err(Ignored("needs --previous-msi and --next-msi (three builds)").into());
+    };
+    let installed = assert_installed_as(cx);
+    properties::command_line_properties_land_and_upgrades_keep_or_replace_them(
+        &cx.machine,
+        [&releases.previous.0, &cx.package, &releases.next.0],
+        &installed,
+    )?;
+    cx.machine.uninstall(&releases.next.0)?;
+    suite::assert_not_installed(&cx.machine)
+}
 
 /// Cycles natively: three (the Wine suite runs twenty; each costs a real install here).
 const CYCLES: usize = 3;
@@ -183,13 +290,21 @@ fn diag_report(cx: &Context) -> anyhow::Result<()> {
     suite::assert_not_installed(&cx.machine)
 }
 
-/// After a failed test: the product uninstalled if the test left it installed, so the next
-/// test starts from a clean machine; says so in the failure.
+/// After a failed test: the product uninstalled if the test left it installed (whichever of the
+/// runner's packages that is), so the next test starts from a clean machine; says so in the
+/// failure.
 fn restore(cx: &Context, mut failure: String) -> String {
-    let installed = suite::install_dir(&cx.machine).is_ok_and(|dir| dir.host.exists())
-        || suite::arp_entries(&cx.machine, &suite::ARP_IDENTITY).is_ok_and(|arp| !arp.is_empty());
+    let arp = suite::arp_entries(&cx.machine, &suite::ARP_IDENTITY).unwrap_or_default();
+    let installed =
+        suite::install_dir(&cx.machine).is_ok_and(|dir| dir.host.exists()) || !arp.is_empty();
     if installed {
-        let outcome = match cx.machine.uninstall(&cx.package) {
+        let package = cx
+            .releases
+            .iter()
+            .flat_map(|r| [&r.previous.0, &r.next.0])
+            .find(|package| arp.contains_key(&package.product_code))
+            .unwrap_or(&cx.package);
+        let outcome = match cx.machine.uninstall(package) {
             Ok(_) => "uninstalled the product it left behind".to_owned(),
             Err(error) => format!("could not uninstall the product it left behind: {error:#}"),
         };
@@ -198,27 +313,47 @@ fn restore(cx: &Context, mut failure: String) -> String {
     failure
 }
 
-/// Runs one test, catching a failed assertion's panic; `Err(message)` on failure.
-fn run_one(test: Test, cx: &Context) -> Result<(), String> {
-    match catch_unwind(AssertUnwindSafe(|| test(cx))) {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(format!("{error:#}")),
-        Err(panic) => Err(panic
+/// How one test ended.
+enum Outcome {
+    Passed,
+    Ignored(&'static str),
+    Failed(String),
+}
+
+/// Runs one test, catching a failed assertion's panic; after a failure the machine is
+/// [`restore`]d.
+fn run_one(test: Test, cx: &Context) -> Outcome {
+    let failure = match catch_unwind(AssertUnwindSafe(|| test(cx))) {
+        Ok(Ok(())) => return Outcome::Passed,
+        Ok(Err(error)) => match error.downcast_ref::<Ignored>() {
+            Some(Ignored(reason)) => return Outcome::Ignored(reason),
+            None => format!("{error:#}"),
+        },
+        Err(panic) => panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_else(|| "panicked".to_owned())),
-    }
+            .unwrap_or_else(|| "panicked".to_owned()),
+    };
+    Outcome::Failed(restore(cx, failure))
 }
 
 fn context(options: &Options) -> anyhow::Result<Context> {
     let machine = NativeMachine::new(&options.scratch)?;
     let (package, payload) = open_package(&options.msi)?;
+    let releases = match &options.previous_next {
+        Some((previous, next)) => Some(Releases {
+            previous: open_package(previous)?,
+            next: open_package(next)?,
+        }),
+        None => None,
+    };
     Ok(Context {
         machine,
         package,
         payload,
         probe: options.probe.clone(),
+        releases,
     })
 }
 
@@ -259,21 +394,27 @@ pub fn main() -> ExitCode {
     println!("\nrunning {total} tests");
     let before = cx.machine.snapshot();
     let mut failures = Vec::new();
+    let mut ignored = 0;
     let results = TESTS
         .iter()
-        .map(|(name, test)| {
-            (
-                *name,
-                run_one(*test, &cx).map_err(|error| restore(&cx, error)),
-            )
-        })
+        .map(|(name, test)| (*name, run_one(*test, &cx)))
         .collect::<Vec<_>>()
         .into_iter()
-        .chain([(CLEAN, clean_after_the_run(&cx, &before))]);
-    for (name, result) in results {
-        match result {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(message) => {
+        .chain([(
+            CLEAN,
+            match clean_after_the_run(&cx, &before) {
+                Ok(()) => Outcome::Passed,
+                Err(message) => Outcome::Failed(message),
+            },
+        )]);
+    for (name, outcome) in results {
+        match outcome {
+            Outcome::Passed => println!("test {name} ... ok"),
+            Outcome::Ignored(reason) => {
+                println!("test {name} ... ignored, {reason}");
+                ignored += 1;
+            }
+            Outcome::Failed(message) => {
                 println!("test {name} ... FAILED");
                 failures.push((name, message));
             }
@@ -285,9 +426,9 @@ pub fn main() -> ExitCode {
             println!("\n---- {name} ----\n{message}");
         }
     }
-    let passed = total - failures.len();
+    let passed = total - failures.len() - ignored;
     println!(
-        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s\n",
+        "\ntest result: {}. {passed} passed; {} failed; {ignored} ignored; 0 measured; 0 filtered out; finished in {:.2}s\n",
         if failures.is_empty() { "ok" } else { "FAILED" },
         failures.len(),
         started.elapsed().as_secs_f64()
