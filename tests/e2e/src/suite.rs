@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::{ensure, Context as _};
 
 pub mod properties;
+pub mod provider;
 
 use crate::machine::Machine;
 use crate::package::Package;
