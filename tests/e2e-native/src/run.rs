@@ -1,6 +1,6 @@
 //! The runner: arguments, the tests in order, libtest-style output.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -10,6 +10,7 @@ use sspr_e2e::fake_password_provider;
 use sspr_e2e::machine::Machine;
 use sspr_e2e::native::{open_package, NativeMachine};
 use sspr_e2e::package::Package;
+use sspr_e2e::suite::provider::{self, InstalledProvider};
 use sspr_e2e::suite::{self, properties, Payload};
 use sspr_e2e::CLSID;
 
@@ -84,7 +85,7 @@ fn options() -> anyhow::Result<Options> {
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 11] = [
+const TESTS: [(&str, Test); 15] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -108,6 +109,19 @@ const TESTS: [(&str, Test); 11] = [
     ),
     ("log::verbose_log_records_the_install", verbose_log),
     ("cycles::install_uninstall_cycles_leave_nothing", cycles),
+    (
+        "provider::fallback_tile_carries_the_link_and_starts_the_reset_host",
+        fallback_tile,
+    ),
+    (
+        "provider::disabled_in_settings_or_policy_shows_no_tile_and_no_link",
+        kill_switch,
+    ),
+    ("provider::filter_hides_the_inbox_until_disabled", filter),
+    (
+        "provider::enable_logging_writes_the_calls_and_never_a_password",
+        logging,
+    ),
     (
         "properties::disabled_on_the_command_line_lands",
         disabled_property,
@@ -232,9 +246,12 @@ fn silent_uninstall(cx: &Context) -> anyhow::Result<()> {
     suite::silent_uninstall_leaves_nothing(&cx.machine, &cx.package, &cx.payload)
 }
 
-/// Windows' own password provider where it is registered; the probe package's stand-in where
-/// it is not (Wine), registered for this test only and said so.
-fn wrapping(cx: &Context) -> anyhow::Result<()> {
+/// Runs `test` with a password provider to wrap: Windows' own where it is registered; the
+/// probe package's stand-in where it is not (Wine), registered for this test only and said so.
+fn with_password_provider(
+    cx: &Context,
+    test: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let inbox = suite::inbox_password_provider(&cx.machine)?;
     match &inbox {
         Some(dll) => println!("[sspr-e2e-native] wrapping Windows' own password provider ({dll})"),
@@ -249,15 +266,82 @@ fn wrapping(cx: &Context) -> anyhow::Result<()> {
         Some(_) => None,
         None => Some(fake_password_provider::register_on(&cx.machine, &cx.probe)?),
     };
-    let result = suite::wrapping_appends_the_link_and_the_filter_hides_the_inbox(
-        &cx.machine,
-        &cx.package,
-        &cx.probe,
-    );
+    // A failed assertion panics: the stand-in goes first, then the panic goes on to `run_one`.
+    let result = catch_unwind(AssertUnwindSafe(test));
     if let Some(fake) = fake {
         fake_password_provider::unregister_on(&cx.machine, fake)?;
     }
-    result
+    result.unwrap_or_else(|panic| resume_unwind(panic))
+}
+
+fn wrapping(cx: &Context) -> anyhow::Result<()> {
+    with_password_provider(cx, || {
+        suite::wrapping_appends_the_link_and_the_filter_hides_the_inbox(
+            &cx.machine,
+            &cx.package,
+            &cx.probe,
+        )
+    })
+}
+
+/// The package installed with `properties` and the probe in the reset host's place, `test`
+/// run on it, then uninstalled: nothing left.
+fn on_installed_provider(
+    cx: &Context,
+    properties: &[(&str, &str)],
+    test: impl FnOnce(&InstalledProvider<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let installed = InstalledProvider::install(&cx.machine, &cx.package, properties, &cx.probe)?;
+    test(&installed)?;
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+/// Only where no password provider is registered (under Wine); Windows has its own.
+fn fallback_tile(cx: &Context) -> anyhow::Result<()> {
+    if suite::inbox_password_provider(&cx.machine)?.is_some() {
+        return Err(Ignored(
+            "Windows' own password provider is registered: the fallback tile shows only without \
+             one (the Wine suite and this runner under Wine check it)",
+        )
+        .into());
+    }
+    on_installed_provider(cx, &[], |installed| {
+        provider::fallback_tile_carries_the_link_and_starts_the_reset_host(installed)
+    })
+}
+
+fn kill_switch(cx: &Context) -> anyhow::Result<()> {
+    with_password_provider(cx, || {
+        on_installed_provider(cx, &[], |installed| {
+            provider::disabled_in_settings_or_policy_shows_no_tile_and_no_link(installed).map(drop)
+        })
+    })
+}
+
+fn filter(cx: &Context) -> anyhow::Result<()> {
+    with_password_provider(cx, || {
+        on_installed_provider(cx, &[], provider::filter_hides_the_inbox_until_disabled)
+    })
+}
+
+/// The log folder is removed whatever the outcome (it is outside the product's folders, so an
+/// uninstall leaves it).
+fn logging(cx: &Context) -> anyhow::Result<()> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        with_password_provider(cx, || {
+            on_installed_provider(cx, &[("ENABLELOGGING", "1")], |installed| {
+                provider::enable_logging_writes_the_calls_and_never_a_password(installed)?;
+                provider::no_logging_writes_nothing(installed).map(drop)
+            })
+        })
+    }));
+    let folder = cx.machine.host_path(provider::LOG_FOLDER)?;
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder)
+            .with_context(|| format!("removing {}", folder.display()))?;
+    }
+    result.unwrap_or_else(|panic| resume_unwind(panic))
 }
 
 /// The installed SsprDiag.exe's `--json` report: the registration checks pass and name the
