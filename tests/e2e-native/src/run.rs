@@ -11,7 +11,7 @@ use sspr_e2e::machine::Machine;
 use sspr_e2e::native::{open_package, NativeMachine};
 use sspr_e2e::package::Package;
 use sspr_e2e::suite::provider::{self, InstalledProvider};
-use sspr_e2e::suite::{self, properties, Payload};
+use sspr_e2e::suite::{self, properties, upgrade, Payload};
 use sspr_e2e::CLSID;
 
 /// What the tests get.
@@ -85,7 +85,7 @@ fn options() -> anyhow::Result<Options> {
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 15] = [
+const TESTS: [(&str, Test); 17] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -134,6 +134,14 @@ const TESTS: [(&str, Test); 15] = [
         "properties::command_line_properties_land_and_upgrades_keep_or_replace_them",
         properties_across_upgrades,
     ),
+    (
+        "upgrade::major_upgrade_leaves_one_product_with_new_version",
+        major_upgrade,
+    ),
+    (
+        "upgrade::downgrade_is_refused_with_1603_and_product_untouched",
+        downgrade,
+    ),
 ];
 
 /// A test that cannot run with the arguments given: reported `ignored, REASON`, never a pass.
@@ -179,6 +187,36 @@ fn disabled_property(cx: &Context) -> anyhow::Result<()> {
     suite::assert_not_installed(&cx.machine)
 }
 
+fn major_upgrade(cx: &Context) -> anyhow::Result<()> {
+    let releases = releases(cx)?;
+    let installed = assert_installed_as(cx);
+    upgrade::major_upgrade_leaves_one_product_with_new_version(
+        &cx.machine,
+        [&cx.package, &releases.next.0],
+        &installed,
+    )
+}
+
+/// The shared checks only: how a refused install's log ends differs (Windows: `Return value 3`
+/// and the refusal's message; Wine, where this runner also runs: `Return value 0`, no message;
+/// the Wine suite asserts that deviation). Printed here.
+fn downgrade(cx: &Context) -> anyhow::Result<()> {
+    let releases = releases(cx)?;
+    let installed = assert_installed_as(cx);
+    let log = upgrade::downgrade_is_refused_with_1603_and_product_untouched(
+        &cx.machine,
+        [&cx.package, &releases.next.0],
+        &installed,
+    )?;
+    println!(
+        "[sspr-e2e-native] refused downgrade: final return value {:?}, message logged: {}",
+        log.final_return_value(),
+        log.contains(upgrade::NEWER_INSTALLED)
+    );
+    cx.machine.uninstall(&releases.next.0)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
 /// The shared checks only: on Windows the refusing condition's message is in the log, under
 /// Wine (where this runner also runs) it is not; the Wine suite asserts that deviation. The
 /// shared check already fails on any other condition's message.
@@ -194,11 +232,16 @@ fn invalid_properties(cx: &Context) -> anyhow::Result<()> {
     suite::assert_not_installed(&cx.machine)
 }
 
-/// Needs the releases before and after `--msi`; the upgrade to `next` leaves `next` installed.
+/// The releases before and after `--msi`, or the reason the test is ignored.
+fn releases(cx: &Context) -> anyhow::Result<&Releases> {
+    cx.releases
+        .as_ref()
+        .ok_or_else(|| Ignored("needs --previous-msi and --next-msi (three builds)").into())
+}
+
+/// The upgrade to `next` leaves `next` installed: uninstalled here.
 fn properties_across_upgrades(cx: &Context) -> anyhow::Result<()> {
-    let Some(releases) = &cx.releases else {
-        return Err(Ignored("needs --previous-msi and --next-msi (three builds)").into());
-    };
+    let releases = releases(cx)?;
     let installed = assert_installed_as(cx);
     properties::command_line_properties_land_and_upgrades_keep_or_replace_them(
         &cx.machine,

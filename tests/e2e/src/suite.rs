@@ -13,6 +13,7 @@ use anyhow::{ensure, Context as _};
 
 pub mod properties;
 pub mod provider;
+pub mod upgrade;
 
 use crate::machine::Machine;
 use crate::package::Package;

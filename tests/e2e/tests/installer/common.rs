@@ -11,11 +11,12 @@ use sspr_e2e::registry::{RegValue, RegValues};
 use sspr_e2e::suite;
 use sspr_e2e::wine::{WineArch, WinePrefix};
 
+#[allow(unused_imports)] // upgrade_safety uses it, the installer suite no longer does.
+pub use sspr_e2e::suite::registered_products;
 #[allow(unused_imports)] // provider.rs (installer suite) uses it, upgrade_safety does not.
 pub use sspr_e2e::suite::PROVIDER_FIELDS;
 pub use sspr_e2e::suite::{
-    assert_not_installed, expected_probe_report_with_link, registered_products, InstallDir,
-    Settings,
+    assert_not_installed, expected_probe_report_with_link, InstallDir, Settings,
 };
 
 pub type TestResult = anyhow::Result<()>;
