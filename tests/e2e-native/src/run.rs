@@ -85,7 +85,7 @@ fn options() -> anyhow::Result<Options> {
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 17] = [
+const TESTS: [(&str, Test); 18] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -95,6 +95,10 @@ const TESTS: [(&str, Test); 17] = [
         probe_activation,
     ),
     ("diag::reports_the_installed_registration", diag_report),
+    (
+        "diag::changes_nothing_and_exits_3_when_collect_cannot_write",
+        diag_read_only,
+    ),
     (
         "provider::wrapping_appends_the_link_and_the_filter_hides_the_inbox",
         wrapping,
@@ -413,6 +417,15 @@ fn diag_report(cx: &Context) -> anyhow::Result<()> {
     assert_eq!(run.header("diag_arch"), Some("x64"));
     // Whatever the machine's other findings, the exit code is the one the report states.
     run.exit_code();
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+fn diag_read_only(cx: &Context) -> anyhow::Result<()> {
+    cx.machine.install(&cx.package, &[])?;
+    let dir = suite::install_dir(&cx.machine)?;
+    let diag = format!(r"{}\{}", dir.windows, sspr_identity::DIAG_EXE);
+    sspr_e2e::diag::changes_nothing_and_exits_3_when_collect_cannot_write(&cx.machine, &diag)?;
     cx.machine.uninstall(&cx.package)?;
     suite::assert_not_installed(&cx.machine)
 }
