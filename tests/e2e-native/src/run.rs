@@ -85,7 +85,7 @@ fn options() -> anyhow::Result<Options> {
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 18] = [
+const TESTS: [(&str, Test); 19] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -137,6 +137,10 @@ const TESTS: [(&str, Test); 18] = [
     (
         "properties::command_line_properties_land_and_upgrades_keep_or_replace_them",
         properties_across_upgrades,
+    ),
+    (
+        "url_corpus::the_installed_host_gives_every_corpus_url_its_verdict",
+        url_corpus,
     ),
     (
         "upgrade::major_upgrade_leaves_one_product_with_new_version",
@@ -417,6 +421,20 @@ fn diag_report(cx: &Context) -> anyhow::Result<()> {
     assert_eq!(run.header("diag_arch"), Some("x64"));
     // Whatever the machine's other findings, the exit code is the one the report states.
     run.exit_code();
+    cx.machine.uninstall(&cx.package)?;
+    suite::assert_not_installed(&cx.machine)
+}
+
+fn url_corpus(cx: &Context) -> anyhow::Result<()> {
+    cx.machine.install(&cx.package, &[])?;
+    let dir = suite::install_dir(&cx.machine)?;
+    let host = format!(r"{}\{}", dir.windows, sspr_identity::RESET_HOST_EXE);
+    let (allowed, denied) =
+        suite::url_corpus::the_installed_host_gives_every_corpus_url_its_verdict(
+            &cx.machine,
+            &host,
+        )?;
+    println!("[sspr-e2e-native] url_corpus: {allowed} allowed and {denied} denied as expected");
     cx.machine.uninstall(&cx.package)?;
     suite::assert_not_installed(&cx.machine)
 }

@@ -14,6 +14,7 @@ use anyhow::{ensure, Context as _};
 pub mod properties;
 pub mod provider;
 pub mod upgrade;
+pub mod url_corpus;
 
 use crate::machine::Machine;
 use crate::package::Package;
