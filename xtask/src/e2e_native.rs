@@ -35,6 +35,7 @@ pub fn runner_args(
     probe: &str,
     scratch: &str,
     previous_next: Option<(&str, &str)>,
+    x86: Option<&str>,
 ) -> Vec<String> {
     let mut args = vec![
         "--msi".to_owned(),
@@ -52,21 +53,52 @@ pub fn runner_args(
             next.to_owned(),
         ]);
     }
+    if let Some(x86) = x86 {
+        args.extend(["--x86-msi".to_owned(), x86.to_owned()]);
+    }
     args
 }
 
-/// The releases before and after the package under test (x64 MSIs), for the upgrade tests.
-pub type Releases = Option<(PathBuf, PathBuf)>;
+/// The packages beside the x64 one under test: the releases before and after it (x64), for the
+/// upgrade tests, and the x86 package, for its refusal on 64-bit Windows.
+#[derive(Debug, Default)]
+pub struct Others {
+    pub previous_next: Option<(PathBuf, PathBuf)>,
+    pub x86: Option<PathBuf>,
+}
 
-/// Each path of `releases` rendered by `render`.
-fn releases_as(
-    releases: &Releases,
+impl Others {
+    fn paths(&self) -> Vec<&Path> {
+        let mut paths: Vec<&Path> = Vec::new();
+        if let Some((previous, next)) = &self.previous_next {
+            paths.extend([previous.as_path(), next.as_path()]);
+        }
+        paths.extend(self.x86.as_deref());
+        paths
+    }
+}
+
+/// The runner's arguments, every path rendered by `render` (as the runner's machine names it).
+fn args_for(
+    msi: &Path,
+    probe: &Path,
+    scratch: &Path,
+    others: &Others,
     render: fn(&Path) -> Result<String>,
-) -> Result<Option<(String, String)>> {
-    releases
+) -> Result<Vec<String>> {
+    let releases = others
+        .previous_next
         .as_ref()
-        .map(|(previous, next)| Ok((render(previous)?, render(next)?)))
-        .transpose()
+        .map(|(previous, next)| Ok::<_, anyhow::Error>((render(previous)?, render(next)?)))
+        .transpose()?;
+    let x86 = others.x86.as_deref().map(render).transpose()?;
+    Ok(runner_args(
+        &render(msi)?,
+        &render(probe)?,
+        &render(scratch)?,
+        releases.as_ref().map(|(p, n)| (p.as_str(), n.as_str())),
+        x86.as_deref(),
+    ))
 }
 
 /// A host path as Wine's `Z:` drive names it.
@@ -81,7 +113,7 @@ fn wine_path(path: &Path) -> Result<String> {
 /// `cargo xtask e2e-native [--msi PACKAGE] [--previous-msi P --next-msi N]`: the runner against
 /// `msi` (default: the x64 package of `cargo xtask dist --arch x64`), ending with the tally's
 /// lines; without the two releases its upgrade tests are reported ignored.
-pub fn run_task(msi: Option<PathBuf>, releases: Releases) -> Result<()> {
+pub fn run_task(msi: Option<PathBuf>, others: Others) -> Result<()> {
     let ws = Workspace::locate();
     let msi = msi.unwrap_or_else(|| {
         ws.target_dir
@@ -90,18 +122,16 @@ pub fn run_task(msi: Option<PathBuf>, releases: Releases) -> Result<()> {
             .join("SsprWindowsLogon.PROD.msi")
     });
     let mut tally = Tally::default();
-    let result = run(&ws, &msi, &releases, &mut tally);
+    let result = run(&ws, &msi, &others, &mut tally);
     println!("{}", tally.report());
     result
 }
 
 /// Builds the runner and runs it against `msi` (an x64 package) and `releases`, counting into
 /// `tally`.
-pub fn run(ws: &Workspace, msi: &Path, releases: &Releases, tally: &mut Tally) -> Result<()> {
+pub fn run(ws: &Workspace, msi: &Path, others: &Others, tally: &mut Tally) -> Result<()> {
     let mut inputs = vec![msi];
-    if let Some((previous, next)) = releases {
-        inputs.extend([previous.as_path(), next.as_path()]);
-    }
+    inputs.extend(others.paths());
     for input in inputs {
         if !input.is_file() {
             bail!(
@@ -119,16 +149,10 @@ pub fn run(ws: &Workspace, msi: &Path, releases: &Releases, tally: &mut Tally) -
     }
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     if cfg!(windows) {
-        let releases = releases_as(releases, path_text)?;
-        let args = runner_args(
-            &path_text(msi)?,
-            &path_text(&probe)?,
-            &path_text(&work.join("scratch"))?,
-            releases.as_ref().map(|(p, n)| (p.as_str(), n.as_str())),
-        );
+        let args = args_for(msi, &probe, &work.join("scratch"), others, path_text)?;
         return tally.run(&ToolCommand::new(&runner).args(args));
     }
-    in_wine(&work, msi, releases, &runner, &probe, tally)
+    in_wine(&work, msi, others, &runner, &probe, tally)
 }
 
 fn path_text(path: &Path) -> Result<String> {
@@ -162,7 +186,7 @@ fn wine(program: &str, prefix: &Path) -> ToolCommand {
 fn in_wine(
     work: &Path,
     msi: &Path,
-    releases: &Releases,
+    others: &Others,
     runner: &Path,
     probe: &Path,
     tally: &mut Tally,
@@ -188,13 +212,7 @@ fn in_wine(
         }
         Ok(())
     })?;
-    let releases = releases_as(releases, wine_path)?;
-    let args = runner_args(
-        &wine_path(msi)?,
-        &wine_path(probe)?,
-        &wine_path(&work.join("scratch"))?,
-        releases.as_ref().map(|(p, n)| (p.as_str(), n.as_str())),
-    );
+    let args = args_for(msi, probe, &work.join("scratch"), others, wine_path)?;
     let output_path = work.join("runner-output.txt");
     let output = std::fs::File::create(&output_path)
         .with_context(|| format!("creating {}", output_path.display()))?;
@@ -228,7 +246,7 @@ mod tests {
     #[test]
     fn the_runner_gets_the_package_the_probe_and_a_scratch_folder() {
         assert_eq!(
-            runner_args(r"Z:\d\x64\a.msi", r"Z:\b\p.exe", r"Z:\s", None),
+            runner_args(r"Z:\d\x64\a.msi", r"Z:\b\p.exe", r"Z:\s", None, None),
             [
                 "--msi",
                 r"Z:\d\x64\a.msi",
@@ -239,8 +257,21 @@ mod tests {
             ]
         );
         assert_eq!(
-            runner_args("a.msi", "p.exe", "s", Some(("p.msi", "n.msi")))[6..],
-            ["--previous-msi", "p.msi", "--next-msi", "n.msi"]
+            runner_args(
+                "a.msi",
+                "p.exe",
+                "s",
+                Some(("p.msi", "n.msi")),
+                Some("x.msi")
+            )[6..],
+            [
+                "--previous-msi",
+                "p.msi",
+                "--next-msi",
+                "n.msi",
+                "--x86-msi",
+                "x.msi"
+            ]
         );
         assert_eq!(wine_path(Path::new("/t/a b.msi")).unwrap(), r"Z:\t\a b.msi");
     }

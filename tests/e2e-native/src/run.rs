@@ -22,6 +22,8 @@ struct Context {
     probe: PathBuf,
     /// The previous and next releases (`--previous-msi`, `--next-msi`), for the upgrade tests.
     releases: Option<Releases>,
+    /// The x86 package (`--x86-msi`), for its refusal on 64-bit Windows.
+    x86: Option<Package>,
 }
 
 /// The builds before and after `--msi`, with what their File tables list.
@@ -35,15 +37,17 @@ struct Options {
     probe: PathBuf,
     scratch: PathBuf,
     previous_next: Option<(PathBuf, PathBuf)>,
+    x86: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: sspr-e2e-native.exe --msi PACKAGE.msi --probe sspr-com-probe.exe \
-                     [--scratch DIR] [--previous-msi PREVIOUS.msi --next-msi NEXT.msi]";
+                     [--scratch DIR] [--previous-msi PREVIOUS.msi --next-msi NEXT.msi] \
+                     [--x86-msi X86.msi]";
 
 fn options() -> anyhow::Result<Options> {
     let mut args = std::env::args_os().skip(1);
     let (mut msi, mut probe, mut scratch) = (None, None, None);
-    let (mut previous, mut next) = (None, None);
+    let (mut previous, mut next, mut x86) = (None, None, None);
     while let Some(arg) = args.next() {
         let mut value = || -> anyhow::Result<PathBuf> {
             Ok(PathBuf::from(args.next().with_context(|| {
@@ -56,6 +60,7 @@ fn options() -> anyhow::Result<Options> {
             Some("--scratch") => scratch = Some(value()?),
             Some("--previous-msi") => previous = Some(value()?),
             Some("--next-msi") => next = Some(value()?),
+            Some("--x86-msi") => x86 = Some(value()?),
             _ => bail!("unknown argument {}; {USAGE}", arg.to_string_lossy()),
         }
     }
@@ -70,6 +75,9 @@ fn options() -> anyhow::Result<Options> {
     if let Some((previous, next)) = &previous_next {
         inputs.extend([("--previous-msi", previous), ("--next-msi", next)]);
     }
+    if let Some(x86) = &x86 {
+        inputs.push(("--x86-msi", x86));
+    }
     for (what, path) in inputs {
         ensure!(path.is_file(), "{what} {} does not exist", path.display());
     }
@@ -79,13 +87,14 @@ fn options() -> anyhow::Result<Options> {
         probe,
         scratch,
         previous_next,
+        x86,
     })
 }
 
 type Test = fn(&Context) -> anyhow::Result<()>;
 
 /// The tests, in the order they run: each leaves the product uninstalled. [`CLEAN`] runs last.
-const TESTS: [(&str, Test); 19] = [
+const TESTS: [(&str, Test); 20] = [
     (
         "install::silent_install_lays_down_files_and_registry",
         silent_install,
@@ -138,6 +147,7 @@ const TESTS: [(&str, Test); 19] = [
         "properties::command_line_properties_land_and_upgrades_keep_or_replace_them",
         properties_across_upgrades,
     ),
+    ("x86::x86_package_is_refused_on_64bit_windows", x86_refused),
     (
         "url_corpus::the_installed_host_gives_every_corpus_url_its_verdict",
         url_corpus,
@@ -425,6 +435,21 @@ fn diag_report(cx: &Context) -> anyhow::Result<()> {
     suite::assert_not_installed(&cx.machine)
 }
 
+/// The shared checks; what the log shows of the refusal is printed (see
+/// [`invalid_properties`]).
+fn x86_refused(cx: &Context) -> anyhow::Result<()> {
+    let Some(x86) = &cx.x86 else {
+        return Err(Ignored("needs --x86-msi (the x86 package)").into());
+    };
+    properties::x86_package_is_refused_on_64bit_windows(&cx.machine, x86, &|message, shown| {
+        println!(
+            "[sspr-e2e-native] x86 refused; {message:?} logged {} time(s)",
+            shown.len()
+        );
+        Ok(())
+    })
+}
+
 fn url_corpus(cx: &Context) -> anyhow::Result<()> {
     cx.machine.install(&cx.package, &[])?;
     let dir = suite::install_dir(&cx.machine)?;
@@ -512,6 +537,10 @@ fn context(options: &Options) -> anyhow::Result<Context> {
         payload,
         probe: options.probe.clone(),
         releases,
+        x86: match &options.x86 {
+            Some(path) => Some(open_package(path)?.0),
+            None => None,
+        },
     })
 }
 

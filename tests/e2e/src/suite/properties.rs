@@ -1,9 +1,11 @@
 //! MSI public properties over any machine (docs/design.md, "MSI identity and properties"): the
 //! command line wins, an upgrade keeps what the machine has, else the default; a value the
-//! launch conditions (wix/launch.wxi) refuse installs nothing.
+//! launch conditions (wix/launch.wxi) refuse installs nothing, as does the x86 package on 64-bit
+//! Windows.
 
 use anyhow::{ensure, Context as _};
 
+use crate::config::Arch;
 use crate::machine::Machine;
 use crate::msiexec::{Msiexec, MsiexecRun, INSTALL_FAILURE};
 use crate::package::Package;
@@ -169,4 +171,33 @@ pub fn command_line_properties_land_and_upgrades_keep_or_replace_them(
     };
     changed.install_with(machine, next)?;
     assert_installed(next, &changed)
+}
+
+/// On 64-bit Windows the x86 package's launch condition refuses it (LogonUI there never loads a
+/// 32-bit provider): 1603 in LaunchConditions, and the machine is exactly as before (its
+/// snapshot). `logged` as in [`invalid_properties_are_refused`].
+pub fn x86_package_is_refused_on_64bit_windows(
+    machine: &dyn Machine,
+    package: &Package,
+    logged: &dyn Fn(&str, &[String]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    ensure!(
+        package.arch == Arch::X86,
+        "{} is not the x86 package",
+        package.path.display()
+    );
+    let before = machine.snapshot()?;
+    let run = machine.msiexec(&Msiexec::install_path(machine.windows_path(&package.path)?))?;
+    let message = launch_message("this is 64-bit Windows")?;
+    let shown = assert_refused_by_launch_condition(&run, &message)?;
+    logged(&message, &shown)?;
+    let diff = machine.diff(&before, &machine.snapshot()?);
+    assert!(
+        diff.is_empty(),
+        "the refused x86 install changed {}:\n{diff}",
+        machine.describe()
+    );
+    let x86 = machine.host_path(r"C:\Program Files (x86)\SsprWindowsLogon")?;
+    assert!(!x86.exists(), "{} exists", x86.display());
+    assert_not_installed(machine)
 }

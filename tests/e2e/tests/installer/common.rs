@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use anyhow::ensure;
 use sspr_e2e::config::{Arch, E2eConfig, Release};
-use sspr_e2e::msiexec::MsiexecRun;
 use sspr_e2e::package::Package;
 use sspr_e2e::probe::ProbeReport;
 use sspr_e2e::registry::{RegValue, RegValues};
@@ -50,12 +49,10 @@ pub fn install_dir(prefix: &WinePrefix) -> InstallDir {
     }
 }
 
-#[allow(unused_imports)] // x86.rs (installer suite) uses it, upgrade_safety does not.
-pub use sspr_e2e::suite::properties::launch_message;
-
-/// The run failed with 1603 in the LaunchConditions action, and the message of the refusing
-/// condition (`message`, one of wix/launch.wxi's) is accounted for (the shared check,
-/// [`sspr_e2e::suite::properties::assert_refused_by_launch_condition`]), then Wine's deviation.
+/// Wine's part of a refusal by a launch condition, after the shared check
+/// (`sspr_e2e::suite::properties::assert_refused_by_launch_condition`: 1603, the install stopped
+/// in LaunchConditions, no other condition's message): `shown` are the condition messages the
+/// log holds.
 ///
 /// Wine deviation `launch message not logged`: Wine's msiexec shows a failed condition's message
 /// only in a message box, which `/qn` suppresses, so the message never reaches the verbose log
@@ -63,12 +60,6 @@ pub use sspr_e2e::suite::properties::launch_message;
 /// What Wine's log does show is that LaunchConditions was the last action started: the install
 /// stopped there. Which condition refused follows from the inputs: each caller changes one thing
 /// only (see its doc comment). Under Wine the test asserts that no condition message is logged.
-pub fn assert_refused_by_launch_condition(run: &MsiexecRun, message: &str) -> TestResult {
-    let shown = suite::properties::assert_refused_by_launch_condition(run, message)?;
-    no_launch_message_logged(message, &shown)
-}
-
-/// Wine deviation `launch message not logged` (see [`assert_refused_by_launch_condition`]).
 pub fn no_launch_message_logged(_message: &str, shown: &[String]) -> TestResult {
     ensure!(
         shown.is_empty(),
