@@ -28,16 +28,77 @@ pub fn build(ws: &Workspace) -> Result<PathBuf> {
     Ok(payload::release_dir(&ws.target_dir, Arch::X64))
 }
 
-/// The runner's arguments for `msi` and the probe in `bin`, paths as `path` renders them.
-pub fn runner_args(msi: &str, probe: &str, scratch: &str) -> [String; 6] {
-    [
+/// The runner's arguments for `msi`, the probe, its scratch folder and, for the upgrade tests,
+/// the releases before and after `msi`; paths as the runner's machine names them.
+pub fn runner_args(
+    msi: &str,
+    probe: &str,
+    scratch: &str,
+    previous_next: Option<(&str, &str)>,
+    x86: Option<&str>,
+) -> Vec<String> {
+    let mut args = vec![
         "--msi".to_owned(),
         msi.to_owned(),
         "--probe".to_owned(),
         probe.to_owned(),
         "--scratch".to_owned(),
         scratch.to_owned(),
-    ]
+    ];
+    if let Some((previous, next)) = previous_next {
+        args.extend([
+            "--previous-msi".to_owned(),
+            previous.to_owned(),
+            "--next-msi".to_owned(),
+            next.to_owned(),
+        ]);
+    }
+    if let Some(x86) = x86 {
+        args.extend(["--x86-msi".to_owned(), x86.to_owned()]);
+    }
+    args
+}
+
+/// The packages beside the x64 one under test: the releases before and after it (x64), for the
+/// upgrade tests, and the x86 package, for its refusal on 64-bit Windows.
+#[derive(Debug, Default)]
+pub struct Others {
+    pub previous_next: Option<(PathBuf, PathBuf)>,
+    pub x86: Option<PathBuf>,
+}
+
+impl Others {
+    fn paths(&self) -> Vec<&Path> {
+        let mut paths: Vec<&Path> = Vec::new();
+        if let Some((previous, next)) = &self.previous_next {
+            paths.extend([previous.as_path(), next.as_path()]);
+        }
+        paths.extend(self.x86.as_deref());
+        paths
+    }
+}
+
+/// The runner's arguments, every path rendered by `render` (as the runner's machine names it).
+fn args_for(
+    msi: &Path,
+    probe: &Path,
+    scratch: &Path,
+    others: &Others,
+    render: fn(&Path) -> Result<String>,
+) -> Result<Vec<String>> {
+    let releases = others
+        .previous_next
+        .as_ref()
+        .map(|(previous, next)| Ok::<_, anyhow::Error>((render(previous)?, render(next)?)))
+        .transpose()?;
+    let x86 = others.x86.as_deref().map(render).transpose()?;
+    Ok(runner_args(
+        &render(msi)?,
+        &render(probe)?,
+        &render(scratch)?,
+        releases.as_ref().map(|(p, n)| (p.as_str(), n.as_str())),
+        x86.as_deref(),
+    ))
 }
 
 /// A host path as Wine's `Z:` drive names it.
@@ -49,9 +110,10 @@ fn wine_path(path: &Path) -> Result<String> {
     Ok(format!("Z:{}", text.replace('/', "\\")))
 }
 
-/// `cargo xtask e2e-native [--msi PACKAGE]`: the runner against `msi` (default: the x64 package
-/// of `cargo xtask dist --arch x64`), ending with the tally's lines.
-pub fn run_task(msi: Option<PathBuf>) -> Result<()> {
+/// `cargo xtask e2e-native [--msi PACKAGE] [--previous-msi P --next-msi N]`: the runner against
+/// `msi` (default: the x64 package of `cargo xtask dist --arch x64`), ending with the tally's
+/// lines; without the two releases its upgrade tests are reported ignored.
+pub fn run_task(msi: Option<PathBuf>, others: Others) -> Result<()> {
     let ws = Workspace::locate();
     let msi = msi.unwrap_or_else(|| {
         ws.target_dir
@@ -60,18 +122,23 @@ pub fn run_task(msi: Option<PathBuf>) -> Result<()> {
             .join("SsprWindowsLogon.PROD.msi")
     });
     let mut tally = Tally::default();
-    let result = run(&ws, &msi, &mut tally);
+    let result = run(&ws, &msi, &others, &mut tally);
     println!("{}", tally.report());
     result
 }
 
-/// Builds the runner and runs it against `msi` (an x64 package), counting into `tally`.
-pub fn run(ws: &Workspace, msi: &Path, tally: &mut Tally) -> Result<()> {
-    if !msi.is_file() {
-        bail!(
-            "{} does not exist: build it with `cargo xtask dist --arch x64`",
-            msi.display()
-        );
+/// Builds the runner and runs it against `msi` (an x64 package) and `releases`, counting into
+/// `tally`.
+pub fn run(ws: &Workspace, msi: &Path, others: &Others, tally: &mut Tally) -> Result<()> {
+    let mut inputs = vec![msi];
+    inputs.extend(others.paths());
+    for input in inputs {
+        if !input.is_file() {
+            bail!(
+                "{} does not exist: build it with `cargo xtask dist --arch x64`",
+                input.display()
+            );
+        }
     }
     let bin = build(ws)?;
     let runner = bin.join("sspr-e2e-native.exe");
@@ -82,14 +149,10 @@ pub fn run(ws: &Workspace, msi: &Path, tally: &mut Tally) -> Result<()> {
     }
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     if cfg!(windows) {
-        let args = runner_args(
-            &path_text(msi)?,
-            &path_text(&probe)?,
-            &path_text(&work.join("scratch"))?,
-        );
+        let args = args_for(msi, &probe, &work.join("scratch"), others, path_text)?;
         return tally.run(&ToolCommand::new(&runner).args(args));
     }
-    in_wine(&work, msi, &runner, &probe, tally)
+    in_wine(&work, msi, others, &runner, &probe, tally)
 }
 
 fn path_text(path: &Path) -> Result<String> {
@@ -120,7 +183,14 @@ fn wine(program: &str, prefix: &Path) -> ToolCommand {
 /// Installer's bookkeeping started by an msiexec that removes nothing, as the Wine suite's
 /// prefixes are), then the runner inside it; its output is read from a file once it ends
 /// (Wine's services inherit standard handles, so a pipe would stay open).
-fn in_wine(work: &Path, msi: &Path, runner: &Path, probe: &Path, tally: &mut Tally) -> Result<()> {
+fn in_wine(
+    work: &Path,
+    msi: &Path,
+    others: &Others,
+    runner: &Path,
+    probe: &Path,
+    tally: &mut Tally,
+) -> Result<()> {
     let prefix = work.join("prefix");
     progress::step("Made", "a fresh Wine prefix for the native runner", || {
         wine("wine", &prefix).args(["wineboot", "-i"]).run()?;
@@ -142,11 +212,7 @@ fn in_wine(work: &Path, msi: &Path, runner: &Path, probe: &Path, tally: &mut Tal
         }
         Ok(())
     })?;
-    let args = runner_args(
-        &wine_path(msi)?,
-        &wine_path(probe)?,
-        &wine_path(&work.join("scratch"))?,
-    );
+    let args = args_for(msi, probe, &work.join("scratch"), others, wine_path)?;
     let output_path = work.join("runner-output.txt");
     let output = std::fs::File::create(&output_path)
         .with_context(|| format!("creating {}", output_path.display()))?;
@@ -180,7 +246,7 @@ mod tests {
     #[test]
     fn the_runner_gets_the_package_the_probe_and_a_scratch_folder() {
         assert_eq!(
-            runner_args(r"Z:\d\x64\a.msi", r"Z:\b\p.exe", r"Z:\s"),
+            runner_args(r"Z:\d\x64\a.msi", r"Z:\b\p.exe", r"Z:\s", None, None),
             [
                 "--msi",
                 r"Z:\d\x64\a.msi",
@@ -188,6 +254,23 @@ mod tests {
                 r"Z:\b\p.exe",
                 "--scratch",
                 r"Z:\s"
+            ]
+        );
+        assert_eq!(
+            runner_args(
+                "a.msi",
+                "p.exe",
+                "s",
+                Some(("p.msi", "n.msi")),
+                Some("x.msi")
+            )[6..],
+            [
+                "--previous-msi",
+                "p.msi",
+                "--next-msi",
+                "n.msi",
+                "--x86-msi",
+                "x.msi"
             ]
         );
         assert_eq!(wine_path(Path::new("/t/a b.msi")).unwrap(), r"Z:\t\a b.msi");

@@ -55,6 +55,15 @@ struct E2eNativeArgs {
     /// The x64 package (default: target/dist/x64/SsprWindowsLogon.PROD.msi, from `dist --arch x64`).
     #[arg(long)]
     msi: Option<PathBuf>,
+    /// The release before `--msi` (x64), for the upgrade tests; with `--next-msi`.
+    #[arg(long, requires = "next_msi")]
+    previous_msi: Option<PathBuf>,
+    /// The release after `--msi` (x64), for the upgrade tests; with `--previous-msi`.
+    #[arg(long, requires = "previous_msi")]
+    next_msi: Option<PathBuf>,
+    /// The x86 package, for its refusal on 64-bit Windows.
+    #[arg(long)]
+    x86_msi: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -207,7 +216,13 @@ fn main() -> ExitCode {
         .map(drop),
         Task::ClippyWindows => windows_clippy::run(&Workspace::locate()),
         Task::ValidateMsi(args) => return validate_msi(args),
-        Task::E2eNative(args) => xtask::e2e_native::run_task(args.msi),
+        Task::E2eNative(args) => xtask::e2e_native::run_task(
+            args.msi,
+            xtask::e2e_native::Others {
+                previous_next: args.previous_msi.zip(args.next_msi),
+                x86: args.x86_msi,
+            },
+        ),
         Task::MsiDiff(args) => match msi_diff::run(&args.a, &args.b, args.allow.as_deref()) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),

@@ -184,16 +184,20 @@ fn run_counted(allow_setup: bool, tally: &mut Tally) -> Result<()> {
     let suite_time = suite_started.elapsed().as_secs_f64();
 
     // The native path (issue 18): the same suite's shared tests as a Windows program
-    // (tests/e2e-native), inside a fresh Wine prefix, against the signed x64 package.
-    crate::e2e_native::run(
-        &ws,
-        &e2e_dir
-            .join("current")
-            .join(Arch::X64.name())
-            .join("SsprWindowsLogon.PROD.msi"),
-        tally,
-    )
-    .context("the native end-to-end runner failed")?;
+    // (tests/e2e-native), inside a fresh Wine prefix, against the signed x64 package (and the
+    // releases before and after it, for the upgrade tests, and the x86 package).
+    let msi = |release: &str, arch: Arch| {
+        e2e_dir
+            .join(release)
+            .join(arch.name())
+            .join("SsprWindowsLogon.PROD.msi")
+    };
+    let others = crate::e2e_native::Others {
+        previous_next: Some((msi("previous", Arch::X64), msi("next", Arch::X64))),
+        x86: Some(msi("current", Arch::X86)),
+    };
+    crate::e2e_native::run(&ws, &msi("current", Arch::X64), &others, tally)
+        .context("the native end-to-end runner failed")?;
 
     progress::step(
         "Verified",

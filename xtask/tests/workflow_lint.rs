@@ -191,7 +191,9 @@ fn windows_workflow_builds_with_both_backends_and_compares_them() {
     assert!(yaml.contains("cargo xtask dist --no-setup --backend wixl --out-dir target/dist-wixl"));
     assert!(yaml.contains("cargo xtask dist --no-setup --backend wix --out-dir target/dist-wix"));
     assert!(yaml.contains("cargo xtask msi-diff --allow xtask/msi-diff-wix.txt"));
-    assert!(yaml.contains(r#"cargo xtask e2e-native --msi "$dir/x64/SsprWindowsLogon.PROD.msi""#));
+    assert!(yaml.contains(
+        r#"cargo xtask e2e-native --msi "$dir/x64/SsprWindowsLogon.PROD.msi" --x86-msi "$dir/x86/SsprWindowsLogon.PROD.msi""#
+    ));
     assert!(
         !yaml.contains("secrets."),
         "the Windows lane needs no secret"

@@ -105,3 +105,45 @@ impl DiagRun {
         self.exit_code
     }
 }
+
+/// With the product installed: SsprDiag only reads, so a table run, a verbose run and a JSON
+/// run leave the machine exactly as it was (its snapshot); a `--collect` folder it cannot
+/// create (a file is in the way) ends it with exit code 3 and the reason, after the full report.
+pub fn changes_nothing_and_exits_3_when_collect_cannot_write(
+    machine: &dyn Machine,
+    diag: &str,
+) -> anyhow::Result<()> {
+    let before = machine.snapshot()?;
+    for args in [&[][..], &["--verbose"], &["--json"]] {
+        // Every run ends on its own (a killed or timed-out run is an error here).
+        machine.run(diag, args, &[], PROGRAM_TIMEOUT)?;
+    }
+    let diff = machine.diff(&before, &machine.snapshot()?);
+    anyhow::ensure!(diff.is_empty(), "SsprDiag changed the machine:\n{diff}");
+
+    let in_the_way = machine.scratch_file("in-the-way", "txt");
+    std::fs::write(&in_the_way, "a file, not a folder")
+        .with_context(|| format!("writing {}", in_the_way.display()))?;
+    let collect = machine.windows_path(&in_the_way)?;
+    let output = machine.run(
+        diag,
+        &["--json", "--collect", &collect],
+        &[],
+        PROGRAM_TIMEOUT,
+    )?;
+    anyhow::ensure!(
+        output.exit_code == 3,
+        "--collect into a file exited {}, expected 3:\n{}",
+        output.exit_code,
+        output.stderr
+    );
+    anyhow::ensure!(
+        output.stderr.contains(r"SsprDiag: --collect failed: "),
+        "no reason on stderr:\n{}",
+        output.stderr
+    );
+    // The report itself is complete.
+    serde_json::from_str::<JsonValue>(&output.stdout)
+        .context("no JSON report before the failure")?;
+    Ok(())
+}

@@ -11,6 +11,11 @@ use std::path::PathBuf;
 
 use anyhow::{ensure, Context as _};
 
+pub mod properties;
+pub mod provider;
+pub mod upgrade;
+pub mod url_corpus;
+
 use crate::machine::Machine;
 use crate::package::Package;
 use crate::probe::{self, ProbeReport};

@@ -18,7 +18,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context as _};
-use serde_json::Value as JsonValue;
 use sspr_e2e::config::{Arch, E2eConfig, Release};
 use sspr_e2e::diag::DiagRun;
 use sspr_e2e::registry::{RegValue, RegView};
@@ -526,40 +525,12 @@ fn windows_10_breaking_settings_and_collect() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SsprDiag only reads: a table run, a verbose run and a JSON run leave the registry and the
-/// files exactly as they were. A `--collect` folder it cannot create (a file is in the way)
-/// ends it with exit code 3 and the reason, after the full report.
+/// SsprDiag only reads, and a `--collect` it cannot write exits 3: the shared check
+/// ([`sspr_e2e::diag::changes_nothing_and_exits_3_when_collect_cannot_write`], the native
+/// runner's too) on the installed prefix.
 fn changes_nothing_and_exits_3_when_collect_cannot_write() -> anyhow::Result<()> {
     let prefix = installed_prefix("diag-read-only")?;
-    let before = prefix.snapshot()?;
-    for args in [vec![DIAG], vec![DIAG, "--verbose"], vec![DIAG, "--json"]] {
-        let output = prefix.wine(&args)?;
-        ensure!(
-            output.status.code().is_some(),
-            "{args:?} was killed: {}",
-            output.stderr
-        );
-    }
-    let diff = sspr_e2e::snapshot::diff(&before, &prefix.snapshot()?);
-    ensure!(diff.is_empty(), "SsprDiag changed the machine:\n{diff}");
-
-    std::fs::write(prefix.drive_c().join("in-the-way"), "a file, not a folder")?;
-    let output = prefix.wine([DIAG, "--json", "--collect", r"C:\in-the-way"])?;
-    ensure!(
-        output.status.code() == Some(3),
-        "--collect into a file exited {:?}, expected 3:\n{}",
-        output.status.code(),
-        output.stderr
-    );
-    ensure!(
-        output.stderr.contains(r"SsprDiag: --collect failed: "),
-        "no reason on stderr:\n{}",
-        output.stderr
-    );
-    // The report itself is complete.
-    serde_json::from_str::<JsonValue>(&output.stdout)
-        .context("no JSON report before the failure")?;
-    Ok(())
+    sspr_e2e::diag::changes_nothing_and_exits_3_when_collect_cannot_write(&prefix, DIAG)
 }
 
 #[test]

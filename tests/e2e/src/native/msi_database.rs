@@ -106,10 +106,16 @@ pub fn open_package(path: &Path) -> anyhow::Result<(Package, Payload)> {
         let size = u64::try_from(size).with_context(|| format!("{long}'s FileSize {size}"))?;
         payload.insert(long, PayloadFile { size, bytes: None });
     }
-    let arch = if cfg!(target_pointer_width = "64") {
-        Arch::X64
-    } else {
+    // The x64 package installs to ProgramFiles64Folder, the x86 one to ProgramFilesFolder.
+    let arch = if rows(
+        &database,
+        "SELECT `Directory` FROM `Directory` WHERE `Directory` = 'ProgramFiles64Folder'",
+    )?
+    .is_empty()
+    {
         Arch::X86
+    } else {
+        Arch::X64
     };
     let package = Package {
         path: path.to_owned(),

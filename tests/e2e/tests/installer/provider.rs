@@ -8,201 +8,55 @@
 //! records the command line it got. Not shown here, because Wine cannot: a remote session
 //! (`GetSystemMetrics(SM_REMOTESESSION)` is always 0 under Wine; the provider's unit tests cover
 //! it) and the Application event log (Wine's `ReportEventW` accepts events and keeps none).
+//!
+//! The machine is driven through the shared interface (`sspr_e2e::suite::provider`, whose
+//! checks the native runner runs too); what is asserted on top here is the stand-in's own
+//! (its exact tiles and events, its broken modes) and Wine's (no password provider at all).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Context as _;
 use sspr_e2e::config::{Arch, Release};
 use sspr_e2e::fake_password_provider::{BOB_SID, FAIL_FIELDS, FAIL_SCENARIO};
 use sspr_e2e::fault_injection::{self, FAULT_POINT_VARIABLE};
-use sspr_e2e::probe::{ProbeReport, E_INVALIDARG, E_NOTIMPL, S_OK};
-use sspr_e2e::registry::{RegValue, RegView};
-use sspr_e2e::wine::{windows_path, WinePrefix};
-use sspr_e2e::{POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};
+use sspr_e2e::probe::{ProbeReport, E_INVALIDARG, S_OK};
+use sspr_e2e::suite::provider::{
+    self as shared, assert_report, filter_answers, filter_frame, report, tiles_frame,
+    InstalledProvider, S_FALSE,
+};
+use sspr_e2e::wine::WinePrefix;
+use sspr_e2e::DEFAULT_PORTAL_URL;
 
-use crate::common::{self, InstallDir, TestResult, PROVIDER_FIELDS};
+use crate::common::{self, TestResult};
 
-/// `S_FALSE`: `DllCanUnloadNow` while an object lives.
-const S_FALSE: &str = "0x00000001";
 /// `E_UNEXPECTED`: what a panic inside a COM method becomes.
 const E_UNEXPECTED: &str = "0x8000FFFF";
-/// The window handle the probe's LogonUI hands out, in decimal (tests/com-probe `fake_logonui`).
-const PARENT_WINDOW: &str = "68284";
 /// The fake password provider's CLSID, as the probe prints GUIDs.
 const INBOX_CLSID: &str = sspr_identity::PASSWORD_PROVIDER_CLSID;
-/// The provider list the probe filters: smart card, inbox password, ours, all allowed.
-const NOTHING_HIDDEN: &str = "0x00000000:1,1,1";
-const INBOX_HIDDEN: &str = "0x00000000:1,0,1";
-/// Where the provider logs (under `drive_c`) when `EnableLogging=1`.
-const LOG_FOLDER: [&str; 2] = ["ProgramData", "SsprWindowsLogon"];
-const LOG_FILE: &str = "SsprCredentialProvider.log";
 
-/// A prefix with the current x64 package installed and the probe standing in for the host.
-struct Installed {
-    prefix: WinePrefix,
-    dir: InstallDir,
-    probe: &'static Path,
-    /// Where the probe's reset host records its command line (a Windows path).
-    record_dir: String,
+/// The current x64 package installed in `prefix` with `properties`, the probe standing in for
+/// the host.
+fn installed<'a>(
+    prefix: &'a WinePrefix,
+    properties: &[(&str, &str)],
+) -> anyhow::Result<InstalledProvider<'a>> {
+    let probe = common::config()?.probe(Arch::X64);
+    let package = common::package(Release::Current, Arch::X64)?;
+    InstalledProvider::install(prefix, &package, properties, probe)
 }
 
-impl Installed {
-    fn new(name: &str, properties: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let config = common::config()?;
-        let probe = config.probe(Arch::X64);
-        let prefix = common::prefix64(name)?;
-        prefix.install(&common::package(Release::Current, Arch::X64)?, properties)?;
-        let dir = common::install_dir(&prefix);
-        let host = dir.host.join("SsprResetHost.exe");
-        std::fs::copy(probe, &host).with_context(|| format!("replacing {}", host.display()))?;
-        let record_dir = windows_path(prefix.scratch())?;
-        Ok(Self {
-            prefix,
-            dir,
-            probe,
-            record_dir,
-        })
-    }
-
-    fn probe(&self, mode: &str, env: &[(&str, &str)]) -> anyhow::Result<ProbeReport> {
-        let mut all = vec![("SSPR_PROBE_RECORD_DIR", self.record_dir.as_str())];
-        all.extend_from_slice(env);
-        self.prefix.run_probe_mode(self.probe, mode, &all)
-    }
-
-    fn tiles(&self) -> anyhow::Result<ProbeReport> {
-        self.probe("--tiles", &[])
-    }
-
-    fn filter(&self, env: &[(&str, &str)]) -> anyhow::Result<ProbeReport> {
-        self.probe("--filter", env)
-    }
-
-    /// The reset host's command line for `user` (if any) and `portal`, as the provider builds it.
-    fn host_line(&self, portal: &str, user: Option<&str>) -> String {
-        let mut line = format!(
-            r#""{}\SsprResetHost.exe" --portal-url={portal} --parent-window={PARENT_WINDOW}"#,
-            self.dir.windows
-        );
-        if let Some(user) = user {
-            line.push_str(&format!(" --user={user}"));
-        }
-        line
-    }
-
-    fn set(&self, key: &str, name: &str, value: u32) -> anyhow::Result<()> {
-        self.prefix
-            .reg_add(key, name, &RegValue::Dword(value), RegView::Bits64)
-    }
-
-    fn log_folder(&self) -> std::path::PathBuf {
-        LOG_FOLDER
-            .iter()
-            .fold(self.prefix.drive_c(), |path, part| path.join(part))
-    }
-}
-
-fn report<const N: usize>(entries: [(&str, String); N]) -> BTreeMap<String, String> {
-    entries
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), value))
-        .collect()
-}
-
-/// Asserts the probe's report is exactly `expected`, naming every difference.
-fn assert_report(actual: &ProbeReport, expected: &BTreeMap<String, String>) {
-    let mut differences = Vec::new();
-    for (key, value) in expected {
-        match actual.0.get(key) {
-            Some(got) if got == value => {}
-            Some(got) => differences.push(format!("{key}: expected {value:?}, got {got:?}")),
-            None => differences.push(format!("{key}: expected {value:?}, missing")),
-        }
-    }
-    for (key, value) in &actual.0 {
-        if !expected.contains_key(key) {
-            differences.push(format!("{key}: unexpected {value:?}"));
-        }
-    }
-    assert!(
-        differences.is_empty(),
-        "the probe's report differs:\n  {}\nwhole report: {actual:#?}",
-        differences.join("\n  ")
-    );
-}
-
-/// The keys every `--tiles` report has, around the tiles.
-fn tiles_frame(fields: &[&str], link: &str, password: &str) -> BTreeMap<String, String> {
-    let mut expected = report([
-        (
-            "probe",
-            format!("sspr-com-probe {}", env!("CARGO_PKG_VERSION")),
-        ),
-        ("pointer_bits", "64".into()),
-        ("mode", "tiles".into()),
-        ("coinit", S_OK.into()),
-        ("password_typed", "S3cret!Pw-probe".into()),
-        ("create", S_OK.into()),
-        ("logon", S_OK.into()),
-        ("fields", fields.len().to_string()),
-        ("link_field", link.into()),
-        ("password_field", password.into()),
-        ("credentials_hr", S_OK.into()),
-        // DllCanUnloadNow: S_FALSE while the provider lives, S_OK once all is released, and
-        // then COM unloads the DLL.
-        ("can_unload_while_alive", S_FALSE.into()),
-        ("can_unload_after_release", S_OK.into()),
-        ("unloaded", "1".into()),
-    ]);
-    for (index, field) in fields.iter().enumerate() {
-        expected.insert(format!("field{index}"), (*field).to_owned());
-    }
-    expected
+/// The probe package's stand-in at the inbox CLSID (Wine has no password provider).
+fn register_stand_in(prefix: &WinePrefix, installed: &InstalledProvider<'_>) -> TestResult {
+    prefix.register_fake_password_provider(installed.probe)
 }
 
 /// A plain prefix (no password provider): one fallback tile with a title, a help text and the
 /// link labelled with the installed `LinkText`; every field reads back; the tile never signs in;
 /// clicking the link starts the installed reset host with the portal and LogonUI's window.
 pub fn fallback_tile_carries_the_link_and_starts_the_reset_host() -> TestResult {
-    let installed = Installed::new("provider-fallback", &[])?;
-    let tiles = installed.tiles()?;
-
-    let mut expected = tiles_frame(&PROVIDER_FIELDS, "2", "none");
-    expected.extend(report([
-        ("credentials", "1".into()),
-        ("default", u32::MAX.to_string()),
-        ("autologon", "0".into()),
-        ("cred0.credential2", "0".into()),
-        ("cred0.field_options", "0".into()),
-        ("cred0.events2_offered", "0".into()),
-        ("cred0.advise", S_OK.into()),
-        ("cred0.value0", "Password reset".into()),
-        (
-            "cred0.value1",
-            "Forgot your password? Reset it here.".into(),
-        ),
-        ("cred0.value2", "Forgot password?".into()),
-        // CPFS_DISPLAY_IN_BOTH for the title, CPFS_DISPLAY_IN_SELECTED_TILE for the rest.
-        ("cred0.state0", "3:0".into()),
-        ("cred0.state1", "1:0".into()),
-        ("cred0.state2", "1:0".into()),
-        ("cred0.selected", "0x00000000:0".into()),
-        ("cred0.link", S_OK.into()),
-        (
-            "cred0.host",
-            installed.host_line(sspr_e2e::DEFAULT_PORTAL_URL, None),
-        ),
-        // CPGSR_NO_CREDENTIAL_NOT_FINISHED, nothing serialized.
-        (
-            "cred0.serialization",
-            "0x00000000:0:0x0:{00000000-0000-0000-0000-000000000000}:".into(),
-        ),
-        ("cred0.events", String::new()),
-        ("cred0.unadvise", S_OK.into()),
-    ]));
-    assert_report(&tiles, &expected);
-    Ok(())
+    let prefix = common::prefix64("provider-fallback")?;
+    let installed = installed(&prefix, &[])?;
+    shared::fallback_tile_carries_the_link_and_starts_the_reset_host(&installed)
 }
 
 /// With a password provider at the inbox CLSID, each of its tiles comes through ours: its fields
@@ -211,15 +65,13 @@ pub fn fallback_tile_carries_the_link_and_starts_the_reset_host() -> TestResult 
 /// the link starting the host with the portal and the tile's user (typed name or SID's account).
 pub fn wrapping_adds_the_link_to_each_password_tile_and_passes_everything_on() -> TestResult {
     let portal = "https://sspr.example.test/reset";
-    let installed = Installed::new(
-        "provider-wrapping",
+    let prefix = common::prefix64("provider-wrapping")?;
+    let installed = installed(
+        &prefix,
         &[("LINKTEXT", "Reset my password"), ("PORTALURL", portal)],
     )?;
-    installed
-        .prefix
-        .register_fake_password_provider(installed.probe)?;
+    register_stand_in(&prefix, &installed)?;
     let tiles = installed.tiles()?;
-
     let fields = [
         "0:1:Fake user",
         "1:4:User name:{DA15BBE8-954D-4FD3-B0F4-1FB5B90B174B}",
@@ -301,92 +153,37 @@ pub fn wrapping_adds_the_link_to_each_password_tile_and_passes_everything_on() -
 /// show its tiles: with no password provider, one that refuses the scenario or one whose fields
 /// cannot be read, and whenever `Disabled=1`, it leaves every provider allowed (fail open).
 pub fn filter_hides_the_inbox_provider_only_while_wrapping_works() -> TestResult {
-    let installed = Installed::new("provider-filter", &[])?;
-    let leave_all = report([
-        ("filter.logon", NOTHING_HIDDEN.into()),
-        ("filter.unlock", NOTHING_HIDDEN.into()),
-        ("filter.credui", NOTHING_HIDDEN.into()),
-        ("filter.change_password", NOTHING_HIDDEN.into()),
-    ]);
-    let frame = |filters: &BTreeMap<String, String>| {
-        let mut expected = report([
-            (
-                "probe",
-                format!("sspr-com-probe {}", env!("CARGO_PKG_VERSION")),
-            ),
-            ("pointer_bits", "64".into()),
-            ("mode", "filter".into()),
-            ("coinit", S_OK.into()),
-            ("filter_create", S_OK.into()),
-            // Remote credentials are not the filter's business.
-            ("filter.update_remote_credential", E_NOTIMPL.into()),
-            ("unloaded", "1".into()),
-        ]);
-        expected.extend(filters.clone());
-        expected
-    };
+    let prefix = common::prefix64("provider-filter")?;
+    let installed = installed(&prefix, &[])?;
+    let leave_all = filter_frame(&filter_answers(false));
 
     // Wine as it is: no inbox password provider, so nothing can be wrapped.
-    assert_report(&installed.filter(&[])?, &frame(&leave_all));
+    assert_report(&installed.filter(&[])?, &leave_all);
 
-    installed
-        .prefix
-        .register_fake_password_provider(installed.probe)?;
-    let mut hide = leave_all.clone();
-    hide.insert("filter.logon".into(), INBOX_HIDDEN.into());
-    hide.insert("filter.unlock".into(), INBOX_HIDDEN.into());
-    assert_report(&installed.filter(&[])?, &frame(&hide));
-
+    register_stand_in(&prefix, &installed)?;
+    // The stand-in's broken modes: it refuses the scenario, or its fields cannot be read.
     for broken in [FAIL_SCENARIO, FAIL_FIELDS] {
         assert_report(
             &installed.filter(&[("SSPR_FAKE_PROVIDER", broken)])?,
-            &frame(&leave_all),
+            &leave_all,
         );
     }
-
-    installed.set(SETTINGS_KEY, "Disabled", 1)?;
-    assert_report(&installed.filter(&[])?, &frame(&leave_all));
-    Ok(())
+    shared::filter_hides_the_inbox_until_disabled(&installed)
 }
 
 /// `Disabled=1` in the settings, and separately in the policy key, shows nothing at all (no
 /// fields, no tiles, no link), with a password provider to wrap or without; a policy `0` beats
 /// a settings `1`.
 pub fn disabled_in_settings_or_policy_shows_no_tile_and_no_link() -> TestResult {
-    let installed = Installed::new("provider-disabled", &[])?;
-    let nothing = |report: &ProbeReport| -> TestResult {
-        for (key, value) in [
-            ("logon", S_OK),
-            ("fields", "0"),
-            ("link_field", "none"),
-            ("credentials", "0"),
-            ("default", "4294967295"),
-            ("unloaded", "1"),
-        ] {
-            assert_eq!(report.get(key)?, value, "{key} in {report:#?}");
-        }
-        assert!(
-            !report.0.keys().any(|key| key.starts_with("cred0")),
-            "a tile was shown: {report:#?}"
-        );
-        Ok(())
-    };
+    let prefix = common::prefix64("provider-disabled")?;
+    let installed = installed(&prefix, &[])?;
+    // Without a password provider (Wine as it is).
+    installed.set(sspr_e2e::SETTINGS_KEY, "Disabled", 1)?;
+    shared::assert_shows_nothing(&installed.tiles()?)?;
 
-    installed.set(SETTINGS_KEY, "Disabled", 1)?;
-    nothing(&installed.tiles()?)?;
-    installed
-        .prefix
-        .register_fake_password_provider(installed.probe)?;
-    nothing(&installed.tiles()?)?;
-
-    installed.set(SETTINGS_KEY, "Disabled", 0)?;
-    installed.set(POLICY_KEY, "Disabled", 1)?;
-    nothing(&installed.tiles()?)?;
-
-    // The policy wins both ways: policy 0 over settings 1 shows the wrapped tiles and our link.
-    installed.set(SETTINGS_KEY, "Disabled", 1)?;
-    installed.set(POLICY_KEY, "Disabled", 0)?;
-    let shown = installed.tiles()?;
+    register_stand_in(&prefix, &installed)?;
+    let shown = shared::disabled_in_settings_or_policy_shows_no_tile_and_no_link(&installed)?;
+    // The stand-in's two tiles, our link after its five fields.
     assert_eq!(shown.get("credentials")?, "2", "{shown:#?}");
     assert_eq!(shown.get("field5")?, "5:3:Forgot password?", "{shown:#?}");
     Ok(())
@@ -396,59 +193,30 @@ pub fn disabled_in_settings_or_policy_shows_no_tile_and_no_link() -> TestResult 
 /// the calls, the settings and the reset host's command line, and never the password typed; with
 /// `EnableLogging=0` nothing is written, not even the folder.
 pub fn enable_logging_writes_the_calls_and_never_a_password() -> TestResult {
-    let installed = Installed::new("provider-logging", &[("ENABLELOGGING", "1")])?;
-    installed
-        .prefix
-        .register_fake_password_provider(installed.probe)?;
-    let tiles = installed.tiles()?;
+    let prefix = common::prefix64("provider-logging")?;
+    let installed = installed(&prefix, &[("ENABLELOGGING", "1")])?;
+    register_stand_in(&prefix, &installed)?;
+    let (tiles, log) = shared::enable_logging_writes_the_calls_and_never_a_password(&installed)?;
     assert_eq!(tiles.get("cred0.set_password")?, S_OK);
-
-    let file = installed.log_folder().join("logs").join(LOG_FILE);
-    let log =
-        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    // The stand-in's own: five fields, two tiles, its inner link's events, alice's tile first.
+    let started = format!(
+        "INFO  starting the reset host: {}",
+        installed.host_line(DEFAULT_PORTAL_URL, Some("alice"))
+    );
     for expected in [
-        "INFO  SetUsageScenario(Logon, flags=0x00000000)",
-        "INFO  settings: Disabled=0 (settings), LinkText=\"Forgot password?\" (settings), \
-         PortalUrl=https://passwordreset.microsoftonline.com/ (settings), EnableLogging=1 (registration)",
-        "INFO  showing Wrapped { link: true } (remote session: false)",
         "INFO  wrapping the password provider: 5 fields of its own, our link is field 5",
-        "DEBUG ICredentialProvider::GetFieldDescriptorCount -> 0x00000000",
         "INFO  2 credential(s), default 0, autologon 0",
-        "DEBUG ICredentialProviderCredential::SetStringValue -> 0x00000000",
         "DEBUG ICredentialProviderCredentialEvents::SetFieldString -> 0x00000000",
-        "DEBUG ICredentialProviderCredential::GetSerialization -> 0x00000000",
-        "INFO  reset host started, process id",
+        started.as_str(),
     ] {
         assert!(
             log.contains(expected),
             "the log has no `{expected}`:\n{log}"
         );
     }
-    let started = format!(
-        "INFO  starting the reset host: {}",
-        installed.host_line(sspr_e2e::DEFAULT_PORTAL_URL, Some("alice"))
-    );
-    assert!(log.contains(&started), "the log has no `{started}`:\n{log}");
-    let password = tiles.get("password_typed")?;
-    assert!(
-        !log.contains(password),
-        "the typed password reached the log:\n{log}"
-    );
-    assert!(
-        log.lines()
-            .all(|line| line.len() > 30 && line.contains(" [")),
-        "every line starts with a timestamp and [pid:tid]:\n{log}"
-    );
 
-    std::fs::remove_dir_all(installed.log_folder())?;
-    installed.set(PROVIDER_KEY, "EnableLogging", 0)?;
-    let quiet = installed.tiles()?;
+    let quiet = shared::no_logging_writes_nothing(&installed)?;
     assert_eq!(quiet.get("credentials")?, "2");
-    assert!(
-        !installed.log_folder().exists(),
-        "EnableLogging=0 wrote {}",
-        installed.log_folder().display()
-    );
     Ok(())
 }
 
@@ -512,7 +280,8 @@ const FAULT_POINTS_WRAPPED: [&str; 15] = [
 /// filter leaves LogonUI's list as it was, and the probe lives on: a fresh provider still works.
 /// The shipped DLL ignores `SSPR_FAULT_POINT` altogether.
 pub fn a_panic_in_any_method_answers_e_unexpected_and_the_caller_lives_on() -> TestResult {
-    let installed = Installed::new("provider-faults", &[])?;
+    let prefix = common::prefix64("provider-faults")?;
+    let installed = installed(&prefix, &[])?;
 
     // The shipped DLL: the variable does nothing, so every call answers as usual.
     let shipped = installed.probe("--faults", &[])?;
@@ -567,9 +336,7 @@ pub fn a_panic_in_any_method_answers_e_unexpected_and_the_caller_lives_on() -> T
     // The fallback tile's credential.
     expect(&installed.probe("--faults", &[])?, false)?;
     // A wrapped credential, its Credential2 and field options, and the events relay.
-    installed
-        .prefix
-        .register_fake_password_provider(installed.probe)?;
+    register_stand_in(&prefix, &installed)?;
     let wrapped = installed.probe("--faults", &[])?;
     assert_eq!(wrapped.get("credentials")?, "2");
     expect(&wrapped, true)?;
