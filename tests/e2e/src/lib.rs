@@ -20,7 +20,9 @@
 //! - [`process`]: runs host programs with a deadline;
 //! - [`machine`]: the one interface the shared tests ([`suite`]) use, implemented for a Wine
 //!   prefix ([`wine_machine`]) and, on Windows, for the machine itself (`native`: the native
-//!   runner `sspr-e2e-native.exe`, tests/e2e-native).
+//!   runner `sspr-e2e-native.exe`, tests/e2e-native);
+//! - [`wine_checks`]: the shared checks with the Wine path's install folder and deviations on
+//!   top, for the installer suite and `upgrade_safety`.
 
 pub mod config;
 pub mod diag;
@@ -38,6 +40,7 @@ pub mod registry;
 pub mod snapshot;
 pub mod suite;
 pub mod wine;
+pub mod wine_checks;
 pub mod wine_machine;
 
 /// The provider's CLSID in registry form (docs/design.md, "MSI identity and properties").

@@ -13,9 +13,7 @@
 //! same harness so the run removes its Wine templates after the last test. Like every
 //! end-to-end test, ignored unless `--include-ignored` (or `--ignored`) is given.
 
-#[allow(dead_code)]
-#[path = "installer/common.rs"]
-mod common;
+use sspr_e2e::wine_checks as common;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
