@@ -16,6 +16,7 @@
 //! Pure and platform-neutral, so every rule is tested on Linux and fuzzed (`cargo xtask fuzz`).
 #![forbid(unsafe_code)]
 
+pub mod corpus;
 mod hosts;
 mod parse;
 mod redirect;

@@ -1,9 +1,7 @@
-//! The attack corpus (`tests/corpus/mod.rs`) against the policy: each URL's verdict as a page,
+//! The attack corpus (`sspr_url_policy::corpus`) against the policy: each URL's verdict as a page,
 //! with the kind of each refusal, and the CDN entries allowed as subresources.
 
-mod corpus;
-
-use corpus::{Expect, CORPUS, PORTAL_URL};
+use sspr_url_policy::corpus::{Expect, CORPUS, PORTAL_URL};
 use sspr_url_policy::{Deny, Policy, Verdict};
 
 fn policy() -> Result<Policy, Deny> {

@@ -1,12 +1,8 @@
-//! The attack corpus (`payload/url-policy/tests/corpus/mod.rs`, the same file the policy's own
-//! test reads) against the installed `SsprResetHost.exe --check-url` on any machine: each URL
+//! The attack corpus (`sspr_url_policy::corpus`, the same list the policy's own test reads) against the installed `SsprResetHost.exe --check-url` on any machine: each URL
 //! through the Windows command line, the host's settings and policy, and its answer line and
 //! exit code.
 
-#[path = "../../../../payload/url-policy/tests/corpus/mod.rs"]
-mod corpus;
-
-use corpus::{Expect, CORPUS, PORTAL_URL};
+use sspr_url_policy::corpus::{Expect, CORPUS, PORTAL_URL};
 
 use crate::machine::{Machine, PROGRAM_TIMEOUT};
 

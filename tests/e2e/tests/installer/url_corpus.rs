@@ -1,4 +1,4 @@
-//! The attack corpus (`payload/url-policy/tests/corpus/mod.rs`, the same file the policy's own
+//! The attack corpus (`sspr_url_policy::corpus`, the same list the policy's own
 //! test reads) against the installed `SsprResetHost.exe --check-url`: the shared check
 //! (`sspr_e2e::suite::url_corpus`, the native runner's too) in a prefix with the package
 //! installed.

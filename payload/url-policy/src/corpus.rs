@@ -1,8 +1,9 @@
 //! The attack corpus: URLs an attacker at the sign-in screen would try, each with the verdict
-//! the policy must give, for the portal [`PORTAL_URL`] and no `AllowedHosts`. Shared by the
-//! policy's own test (`tests/attack_corpus.rs`) and the Wine suite, which asks the installed
-//! `SsprResetHost.exe --check-url` the same questions (`tests/e2e/tests/installer/url_corpus.rs`
-//! includes this file). No entry holds a NUL: each must fit on a command line.
+//! the policy must give, for the portal [`PORTAL_URL`] and no `AllowedHosts`. Data only, public so
+//! that the policy's own test (`tests/attack_corpus.rs`) and the end-to-end suites, which ask the
+//! installed `SsprResetHost.exe --check-url` the same questions under Wine and on Windows
+//! (`tests/e2e/src/suite/url_corpus.rs`), read one list; the reset host itself never uses it, so
+//! none of it reaches the binary. No entry holds a NUL: each must fit on a command line.
 
 /// An AD FS password-change page as the configured portal: an admin's own federation server,
 /// which (like Entra sign-in) redirects wherever `wreply` says.
