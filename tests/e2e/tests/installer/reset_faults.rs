@@ -64,6 +64,49 @@ fn provider_log(prefix: &WinePrefix) -> std::path::PathBuf {
         .fold(prefix.drive_c(), |path, part| path.join(part))
 }
 
+/// The ids of the processes in `prefix` running `SsprResetHost.exe`, as Linux lists Wine's
+/// processes (each Windows process is one, with the program in its command line from its
+/// creation on): a process created suspended and then neither terminated nor resumed would be
+/// one, though it never records. A terminated process that is not yet reaped has no command
+/// line and is not listed.
+fn host_processes(prefix: &WinePrefix) -> anyhow::Result<Vec<u32>> {
+    let root = prefix
+        .drive_c()
+        .parent()
+        .context("the prefix has no folder")?
+        .to_owned();
+    let marker = format!("WINEPREFIX={}", root.display());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc")
+        .context("listing /proc")?
+        .flatten()
+    {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let (Ok(environ), Ok(command)) = (
+            std::fs::read(entry.path().join("environ")),
+            std::fs::read(entry.path().join("cmdline")),
+        ) else {
+            continue;
+        };
+        let in_prefix = environ
+            .split(|byte| *byte == 0)
+            .any(|variable| variable == marker.as_bytes());
+        let host = String::from_utf8_lossy(&command)
+            .to_ascii_lowercase()
+            .contains("ssprresethost.exe");
+        if in_prefix && host {
+            found.push(pid);
+        }
+    }
+    Ok(found)
+}
+
 /// Clicks the link once (after clearing the provider's log); the report and the log.
 fn click(
     prefix: &WinePrefix,
@@ -148,13 +191,20 @@ pub fn a_failed_launch_step_starts_nothing_and_answers_an_error() -> TestResult 
         let problem = match step.on_failure {
             OnFailure::NothingStarts => {
                 let line = format!("sandboxed, so not at all: {injected}");
-                (link != INJECTED || host != "none" || !log.contains(&line) || started).then(|| {
-                    format!(
-                        "link {link} (expected {INJECTED}), host {host:?} (expected none), \
-                             a line with {line:?} and none with \"reset host started\" \
-                             expected"
-                    )
-                })
+                // Not even suspended: a process created before the failed step is gone.
+                let left = host_processes(&prefix)?;
+                (link != INJECTED
+                    || host != "none"
+                    || !left.is_empty()
+                    || !log.contains(&line)
+                    || started)
+                    .then(|| {
+                        format!(
+                            "link {link} (expected {INJECTED}), host {host:?} (expected none), \
+                             host processes left {left:?} (expected none), a line with \
+                             {line:?} and none with \"reset host started\" expected"
+                        )
+                    })
             }
             OnFailure::Noted => (link != "0x00000000"
                 || !host.starts_with(&format!("\"{HOST}\" --portal-url="))
