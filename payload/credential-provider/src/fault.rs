@@ -8,7 +8,7 @@
 //! functions and nothing reads the variable.
 
 /// The variable a test sets to a method name such as `ICredentialProvider::GetCredentialCount`
-/// or a step such as `host-launch:sandboxed-start`.
+/// or a step such as `host-launch:admin-only` (or `sandbox:assign-job`, which `sspr_sandbox` reads).
 pub const FAULT_POINT_VARIABLE: &str = "SSPR_FAULT_POINT";
 
 /// Whether this build can inject faults (the e2e suite checks the shipped DLL says no).

@@ -12,6 +12,7 @@
 
 mod expectations;
 mod facts;
+mod launch_steps;
 #[cfg(windows)]
 pub mod windows;
 mod writers;
@@ -24,5 +25,10 @@ pub use expectations::{
 pub use facts::{
     integrity_name, logon_session_text, Group, JobFacts, Privilege, TokenFacts,
     SYSTEM_LOGON_SESSION,
+};
+pub use launch_steps::{
+    LaunchStep, OnFailure, ASSIGN_JOB, CREATE_PROCESS, FAULT_POINT_VARIABLE, HANDLE_LIST,
+    INHERIT_OUTPUT, JOB_CREATE, JOB_LIMITS, JOB_UI_LIMITS, LAUNCH_SID, LAUNCH_STEPS, LOGON_SESSION,
+    OWNER_WINDOW, OWN_TOKEN, READ_BACK, RESTRICTED_TOKEN, RESUME, WINDOW_GRANT,
 };
 pub use writers::{non_admin_writers, AceFacts};

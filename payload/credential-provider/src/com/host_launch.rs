@@ -11,7 +11,9 @@
 //! back from them.
 //!
 //! Each step can be made to fail in the `fault-injection` build (`crate::fault::step`, named
-//! in [`FAULT_STEPS`]); the e2e suite proves every failure starts nothing and answers an error.
+//! in [`FAULT_STEPS`]), and so can each step of the sandboxed start itself (the feature turns
+//! on `sspr-sandbox/fault-injection`; the steps are `sspr_sandbox::LAUNCH_STEPS`); the e2e
+//! suite proves every failure starts nothing and answers an error.
 
 use sspr_sandbox::windows::{
     current_token_facts, path_writers, start_sandboxed_owned_by, Sandboxed,
@@ -26,15 +28,14 @@ use crate::host_command::{command_line, host_path, HostRequest};
 use crate::host_slot::HostSlot;
 use crate::logging::Logger;
 
-/// The steps of a launch the `fault-injection` build can fail, in order: finding the host
-/// next to our DLL; the check that only administrators can change it; the sandboxed start as a
-/// whole (`sspr_sandbox`'s job, launch SID, token, process, job assignment and resume, one
-/// call that fails as a whole); and the process creation itself, for real: the sandbox is
-/// given a program that does not exist, so `CreateProcessAsUserW` inside it fails.
-pub const FAULT_STEPS: [&str; 4] = [
+/// The provider's own steps of a launch the `fault-injection` build can fail, in order: finding
+/// the host next to our DLL; the check that only administrators can change it; and the process
+/// creation, for real: the sandbox is given a program that does not exist, so
+/// `CreateProcessAsUserW` inside it fails. The sandbox's own steps have fault points of their
+/// own (`sspr_sandbox::LAUNCH_STEPS`).
+pub const FAULT_STEPS: [&str; 3] = [
     "host-launch:find-host",
     "host-launch:admin-only",
-    "host-launch:sandboxed-start",
     "host-launch:create-process",
 ];
 
@@ -83,20 +84,11 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
     // once granted.
     let owner = isize::try_from(request.parent_window).unwrap_or(0);
     // The fault-injection build's `create-process` step: a program that does not exist.
-    let program_to_start = match fault::step(FAULT_STEPS[3]) {
+    let program_to_start = match fault::step(FAULT_STEPS[2]) {
         Ok(()) => program.clone(),
         Err(_) => format!("{program}.fault-injected-missing.exe"),
     };
-    let started = match fault::step(FAULT_STEPS[2]) {
-        Ok(()) => {
-            start_sandboxed_owned_by(&program_to_start, &line, &folder, output.as_ref(), owner)
-        }
-        Err(fault) => {
-            log.error(|| format!("{}: {fault}", FAULT_STEPS[2]));
-            Err(E_FAIL.into())
-        }
-    };
-    match started {
+    match start_sandboxed_owned_by(&program_to_start, &line, &folder, output.as_ref(), owner) {
         Ok(started) => {
             let id = started.process_id;
             for note in &started.notes {
@@ -112,11 +104,11 @@ pub fn start(request: &HostRequest, log: &Logger) -> windows_core::Result<u32> {
             RUNNING.hold(Running(started));
             Ok(id)
         }
-        Err(error) => {
+        Err(failed) => {
             log.error(|| {
-                format!("cannot start {program_to_start} sandboxed, so not at all: {error}")
+                format!("cannot start {program_to_start} sandboxed, so not at all: {failed}")
             });
-            Err(error)
+            Err(failed.error)
         }
     }
 }

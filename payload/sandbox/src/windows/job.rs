@@ -12,8 +12,10 @@ use windows_core::{BOOL, PCWSTR};
 
 use std::os::windows::io::OwnedHandle;
 
+use super::fault::{self, at, LaunchError};
 use super::handle::{take, win32};
 use crate::facts::JobFacts;
+use crate::launch_steps::{JOB_CREATE, JOB_LIMITS, JOB_UI_LIMITS, OWNER_WINDOW};
 use crate::{JOB_LIMIT_FLAGS, JOB_UI_RESTRICTIONS};
 
 /// A job with the host's limits. Closing the last handle kills every process in it.
@@ -22,13 +24,17 @@ pub struct Job(OwnedHandle);
 
 impl Job {
     /// An unnamed job with [`JOB_LIMIT_FLAGS`] (one active process) and [`JOB_UI_RESTRICTIONS`].
-    pub fn create() -> windows_core::Result<Self> {
+    /// A failed step closes the job made so far.
+    pub fn create() -> Result<Self, LaunchError> {
+        fault::step(JOB_CREATE)?;
         // SAFETY: no security attributes (default: not inheritable) and no name; the new
         // job handle is ours alone.
-        let job = Self(unsafe { take(CreateJobObjectW(None, PCWSTR::null())?) });
+        let job =
+            Self(unsafe { take(CreateJobObjectW(None, PCWSTR::null()).map_err(at(JOB_CREATE))?) });
         let mut limits = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
         limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT(JOB_LIMIT_FLAGS);
         limits.BasicLimitInformation.ActiveProcessLimit = 1;
+        fault::step(JOB_LIMITS)?;
         // SAFETY: limits is the structure this class takes, alive for the call.
         unsafe {
             SetInformationJobObject(
@@ -36,11 +42,13 @@ impl Job {
                 JobObjectExtendedLimitInformation,
                 std::ptr::from_ref(&limits).cast(),
                 std::mem::size_of_val(&limits) as u32,
-            )?
-        };
+            )
+        }
+        .map_err(at(JOB_LIMITS))?;
         let ui = JOBOBJECT_BASIC_UI_RESTRICTIONS {
             UIRestrictionsClass: JOB_OBJECT_UILIMIT(JOB_UI_RESTRICTIONS),
         };
+        fault::step(JOB_UI_LIMITS)?;
         // SAFETY: ui is the structure this class takes, alive for the call.
         unsafe {
             SetInformationJobObject(
@@ -48,8 +56,9 @@ impl Job {
                 JobObjectBasicUIRestrictions,
                 std::ptr::from_ref(&ui).cast(),
                 std::mem::size_of_val(&ui) as u32,
-            )?
-        };
+            )
+        }
+        .map_err(at(JOB_UI_LIMITS))?;
         Ok(job)
     }
 
@@ -62,9 +71,11 @@ impl Job {
     /// Lets the job's processes use `window`, a window of a process outside the job, which
     /// `JOB_OBJECT_UILIMIT_HANDLES` would otherwise hide from them: the owner of the host's
     /// window. Call from outside the job.
-    pub fn grant_window(&self, window: isize) -> windows_core::Result<()> {
+    pub fn grant_window(&self, window: isize) -> Result<(), LaunchError> {
+        fault::step(OWNER_WINDOW)?;
         // SAFETY: any handle value is accepted (a stale one fails the call); the job is ours.
         unsafe { UserHandleGrantAccess(HANDLE(window as _), win32(&self.0), true) }
+            .map_err(at(OWNER_WINDOW))
     }
 
     /// The job's limits as facts (what the provider logs).

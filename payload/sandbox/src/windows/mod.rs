@@ -3,6 +3,7 @@
 
 mod acl;
 mod dll_search;
+mod fault;
 mod handle;
 mod job;
 mod launch;
@@ -14,6 +15,7 @@ mod window_access;
 
 pub use acl::{path_writers, Descriptor, Security};
 pub use dll_search::{load_system_library, restrict_process_dll_search, system_folder};
+pub use fault::LaunchError;
 pub use handle::win32;
 pub use job::{current_job_facts, Job};
 pub use launch::{start_sandboxed, start_sandboxed_owned_by, Sandboxed};
