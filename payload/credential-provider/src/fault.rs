@@ -9,7 +9,7 @@
 
 /// The variable a test sets to a method name such as `ICredentialProvider::GetCredentialCount`
 /// or a step such as `host-launch:admin-only` (or `sandbox:assign-job`, which `sspr_sandbox` reads).
-pub const FAULT_POINT_VARIABLE: &str = "SSPR_FAULT_POINT";
+pub use sspr_identity::FAULT_POINT_VARIABLE;
 
 /// Whether this build can inject faults (the e2e suite checks the shipped DLL says no).
 pub const ENABLED: bool = cfg!(feature = "fault-injection");

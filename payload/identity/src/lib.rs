@@ -71,6 +71,9 @@ pub const PROVIDER_CLASS_NAME: &str = "SsprCredentialProvider";
 pub const FILTER_CLASS_NAME: &str = "SsprCredentialProviderFilter";
 /// The Application event log source the MSI registers and the provider reports under.
 pub const EVENT_SOURCE: &str = "SsprCredentialProvider";
+/// The variable the provider's and the sandbox's `fault-injection` test builds read: a COM
+/// method or launch step named there fails. Shipped builds never read it.
+pub const FAULT_POINT_VARIABLE: &str = "SSPR_FAULT_POINT";
 
 /// `HKLM\<this>`: the key LogonUI enumerates for credential providers, as a literal.
 #[macro_export]

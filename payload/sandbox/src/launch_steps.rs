@@ -4,7 +4,7 @@
 
 /// The variable the `fault-injection` build reads: a step's name there makes that step fail
 /// (the provider's COM fault points read the same variable).
-pub const FAULT_POINT_VARIABLE: &str = "SSPR_FAULT_POINT";
+pub use sspr_identity::FAULT_POINT_VARIABLE;
 
 /// Creating the job object.
 pub const JOB_CREATE: &str = "sandbox:job-create";

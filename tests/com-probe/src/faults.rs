@@ -24,7 +24,7 @@ use crate::probe::{result_hex, PRODUCT_CLSID};
 use crate::unload::can_unload_now;
 
 /// The variable the fault-injection build reads (sspr_credential_provider::fault).
-const FAULT_POINT: &str = "SSPR_FAULT_POINT";
+const FAULT_POINT: &str = sspr_identity::FAULT_POINT_VARIABLE;
 
 /// The fake password provider's file name, as a test prefix registers it.
 const FAKE_PROVIDER_DLL: &str = "sspr_fake_password_provider.dll";

@@ -18,8 +18,8 @@ use crate::process;
 /// A prebuilt x64 fault-injection DLL, if the caller has one.
 pub const DLL_VARIABLE: &str = "SSPR_E2E_FAULT_DLL_X64";
 
-/// The variable the DLL reads (sspr_credential_provider::fault::FAULT_POINT_VARIABLE).
-pub const FAULT_POINT_VARIABLE: &str = "SSPR_FAULT_POINT";
+/// The variable the DLL reads.
+pub use sspr_identity::FAULT_POINT_VARIABLE;
 
 const TARGET: &str = "x86_64-win7-windows-gnu";
 

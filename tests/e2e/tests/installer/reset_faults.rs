@@ -56,7 +56,7 @@ const FAULTS: [(&str, &str, &str); 3] = [
 const INJECTED: &str = "0x80004005";
 
 /// Strings only the fault-injection code has: the shipped DLL must hold none of them.
-const FAULT_STRINGS: [&str; 2] = ["fault injected in ", "SSPR_FAULT_POINT"];
+const FAULT_STRINGS: [&str; 2] = ["fault injected in ", FAULT_POINT_VARIABLE];
 
 fn provider_log(prefix: &WinePrefix) -> std::path::PathBuf {
     PROVIDER_LOG
