@@ -409,12 +409,7 @@ fn uninstall_with_a_policy(
     machine.reg_add(POLICY_KEY, "PortalUrl", &policy, view)?;
     let before = machine.snapshot()?;
 
-    let settings = Settings {
-        enable_logging: 1,
-        portal_url: "https://sspr.example.test/".into(),
-        link_text: "Reset my password".into(),
-        disabled: 0,
-    };
+    let settings = admin_settings();
     settings.install_with(machine, package)?;
     assert_installed(machine, package, &settings, payload)?;
 
@@ -803,7 +798,7 @@ pub fn install_uninstall_cycles_leave_nothing(
     assert_not_installed(machine)
 }
 
-/// What the repair tests install: an admin's non-default settings.
+/// An admin's non-default settings, as the repair, policy and upgrade tests install them.
 pub fn admin_settings() -> Settings {
     Settings {
         enable_logging: 1,

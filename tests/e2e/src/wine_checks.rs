@@ -86,25 +86,24 @@ pub fn expected_arp(package: &Package) -> RegValues {
     // The packages name no URL unless built with `dist --help-url`. Wine deviation: Wine's
     // msiexec writes HelpLink and URLInfoAbout as empty strings when ARPHELPLINK and
     // ARPURLINFOABOUT are unset (Windows leaves them out).
-    values.insert("HelpLink".to_owned(), RegValue::sz(""));
-    values.insert("URLInfoAbout".to_owned(), RegValue::sz(""));
+    for name in WINE_EMPTY_ARP_VALUES {
+        values.insert(name.to_owned(), RegValue::sz(""));
+    }
     values
 }
 
-const ARP_IDENTITY: [&str; 8] = [
-    "DisplayName",
-    "DisplayVersion",
-    "Publisher",
-    "NoModify",
-    "WindowsInstaller",
-    "UninstallString",
-    "HelpLink",
-    "URLInfoAbout",
-];
+/// The two ARP values Wine writes as empty strings when the package names no URL.
+const WINE_EMPTY_ARP_VALUES: [&str; 2] = ["HelpLink", "URLInfoAbout"];
 
-/// The Add/Remove Programs entries named SsprWindowsLogon, by product code, identity values only.
+/// The Add/Remove Programs entries named SsprWindowsLogon, by product code, identity values
+/// only: the shared list and Wine's two empty values.
 pub fn arp_entries(prefix: &WinePrefix) -> anyhow::Result<BTreeMap<String, RegValues>> {
-    suite::arp_entries(prefix, &ARP_IDENTITY)
+    let names: Vec<&str> = suite::ARP_IDENTITY
+        .iter()
+        .chain(&WINE_EMPTY_ARP_VALUES)
+        .copied()
+        .collect();
+    suite::arp_entries(prefix, &names)
 }
 
 /// The probe's full report when the provider is installed at `dir` and works, with the default

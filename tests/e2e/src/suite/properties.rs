@@ -137,12 +137,7 @@ pub fn command_line_properties_land_and_upgrades_keep_or_replace_them(
     [previous, current, next]: [&Package; 3],
     assert_installed: AssertInstalled<'_>,
 ) -> anyhow::Result<()> {
-    let admin = Settings {
-        enable_logging: 1,
-        portal_url: "https://sspr.example.test/".into(),
-        link_text: "Reset my password".into(),
-        disabled: 0,
-    };
+    let admin = super::admin_settings();
     admin.install_with(machine, previous)?;
     assert_installed(previous, &admin)?;
 
