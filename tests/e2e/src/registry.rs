@@ -183,37 +183,6 @@ impl WinePrefix {
             .success(&format!("reg delete {key} {name:?}"))?;
         Ok(())
     }
-
-    /// Sets a `REG_SZ` or `REG_DWORD` value, as an admin or a policy would.
-    pub fn reg_add(
-        &self,
-        key: &str,
-        name: &str,
-        value: &RegValue,
-        view: RegView,
-    ) -> anyhow::Result<()> {
-        let (kind, data) = match value {
-            RegValue::Sz(text) => ("REG_SZ", text.clone()),
-            RegValue::ExpandSz(text) => ("REG_EXPAND_SZ", text.clone()),
-            RegValue::Dword(number) => ("REG_DWORD", number.to_string()),
-            RegValue::Other { kind, data } => (kind.as_str(), data.clone()),
-        };
-        self.wine([
-            "reg",
-            "add",
-            key,
-            "/v",
-            name,
-            "/t",
-            kind,
-            "/d",
-            data.as_str(),
-            "/f",
-            view.switch(),
-        ])?
-        .success(&format!("reg add {key} /v {name}"))?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

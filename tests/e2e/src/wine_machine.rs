@@ -28,7 +28,8 @@ impl Machine for WinePrefix {
         WinePrefix::reg_query(self, key, view)
     }
 
-    /// `reg add`; the empty name is the default value (`/ve`).
+    /// `reg add`, as an admin or a policy would; the empty name is the default value (`/ve`,
+    /// `REG_SZ` only).
     fn reg_add(
         &self,
         key: &str,
@@ -36,14 +37,35 @@ impl Machine for WinePrefix {
         value: &RegValue,
         view: RegView,
     ) -> anyhow::Result<()> {
-        if !name.is_empty() {
-            return WinePrefix::reg_add(self, key, name, value, view);
+        if name.is_empty() {
+            let RegValue::Sz(data) = value else {
+                anyhow::bail!("only a REG_SZ default value is supported here, not {value:?}");
+            };
+            self.wine(["reg", "add", key, "/ve", "/d", data, "/f", view.switch()])?
+                .success(&format!("reg add {key} /ve"))?;
+            return Ok(());
         }
-        let RegValue::Sz(data) = value else {
-            anyhow::bail!("only a REG_SZ default value is supported here, not {value:?}");
+        let (kind, data) = match value {
+            RegValue::Sz(text) => ("REG_SZ", text.clone()),
+            RegValue::ExpandSz(text) => ("REG_EXPAND_SZ", text.clone()),
+            RegValue::Dword(number) => ("REG_DWORD", number.to_string()),
+            RegValue::Other { kind, data } => (kind.as_str(), data.clone()),
         };
-        self.wine(["reg", "add", key, "/ve", "/d", data, "/f", view.switch()])?
-            .success(&format!("reg add {key} /ve"))?;
+        let args = [
+            "reg",
+            "add",
+            key,
+            "/v",
+            name,
+            "/t",
+            kind,
+            "/d",
+            &data,
+            "/f",
+            view.switch(),
+        ];
+        self.wine(args)?
+            .success(&format!("reg add {key} /v {name}"))?;
         Ok(())
     }
 

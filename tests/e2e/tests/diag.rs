@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context as _};
 use sspr_e2e::config::{Arch, E2eConfig, Release};
 use sspr_e2e::diag::DiagRun;
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::{WineArch, WinePrefix};
 use sspr_e2e::{CLSID, CLSID_KEY, POLICY_KEY, PROVIDER_KEY, SETTINGS_KEY};

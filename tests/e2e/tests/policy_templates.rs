@@ -16,6 +16,7 @@
 use anyhow::{ensure, Context as _};
 use serde_json::Value;
 use sspr_e2e::config::{Arch, E2eConfig, Release};
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::probe::ProbeReport;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::{windows_path, WineArch, WinePrefix};

@@ -22,6 +22,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use libtest_mimic::{Arguments, Failed, Trial};
 use sspr_e2e::config::{Arch, Release};
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::msiexec::{Msiexec, INSTALL_FAILURE, SUCCESS};
 use sspr_e2e::package::Package;
 use sspr_e2e::registry::RegValue;

@@ -8,6 +8,7 @@
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 use sspr_e2e::config::{Arch, Release};
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::WinePrefix;
 use sspr_e2e::SETTINGS_KEY;

@@ -15,6 +15,7 @@
 //! `IsWindow` poll, as the window is built to do anyway.
 
 use anyhow::Context as _;
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::probe::ProbeReport;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::{windows_path, WinePrefix};

@@ -3,6 +3,7 @@
 //! completed navigation, each called as MSHTML would call it (`sspr-window-probe --exercise`),
 //! and the process-wide window hook, met with a window another thread creates.
 
+use sspr_e2e::machine::Machine as _;
 use sspr_e2e::probe::ProbeReport;
 use sspr_e2e::registry::{RegValue, RegView};
 use sspr_e2e::wine::windows_path;
