@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use serde_json::Value as JsonValue;
 
-use crate::machine::{Machine, PROGRAM_TIMEOUT};
+use crate::machine::Machine;
 
 /// A finished `SsprDiag.exe --json` run.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub struct DiagRun {
 pub fn run(machine: &dyn Machine, diag: &str, args: &[&str]) -> anyhow::Result<DiagRun> {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
-    let output = machine.run(diag, &all, &[], PROGRAM_TIMEOUT)?;
+    let output = machine.run(diag, &all, &[])?;
     let report: JsonValue = serde_json::from_str(&output.stdout).map_err(|why| {
         anyhow::anyhow!(
             "SsprDiag printed no JSON ({why}; exit code {}); stdout:\n{}\nstderr:\n{}",
@@ -116,7 +116,7 @@ pub fn changes_nothing_and_exits_3_when_collect_cannot_write(
     let before = machine.snapshot()?;
     for args in [&[][..], &["--verbose"], &["--json"]] {
         // Every run ends on its own (a killed or timed-out run is an error here).
-        machine.run(diag, args, &[], PROGRAM_TIMEOUT)?;
+        machine.run(diag, args, &[])?;
     }
     let diff = machine.diff(&before, &machine.snapshot()?);
     anyhow::ensure!(diff.is_empty(), "SsprDiag changed the machine:\n{diff}");
@@ -125,12 +125,7 @@ pub fn changes_nothing_and_exits_3_when_collect_cannot_write(
     std::fs::write(&in_the_way, "a file, not a folder")
         .with_context(|| format!("writing {}", in_the_way.display()))?;
     let collect = machine.windows_path(&in_the_way)?;
-    let output = machine.run(
-        diag,
-        &["--json", "--collect", &collect],
-        &[],
-        PROGRAM_TIMEOUT,
-    )?;
+    let output = machine.run(diag, &["--json", "--collect", &collect], &[])?;
     anyhow::ensure!(
         output.exit_code == 3,
         "--collect into a file exited {}, expected 3:\n{}",

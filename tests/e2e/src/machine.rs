@@ -77,14 +77,9 @@ pub trait Machine {
     fn diff(&self, before: &MachineSnapshot, after: &MachineSnapshot) -> SnapshotDiff;
 
     /// Runs `program` (a Windows path or a name on `PATH`) with `args` and extra environment
-    /// variables, killed after `timeout`.
-    fn run(
-        &self,
-        program: &str,
-        args: &[&str],
-        env: &[(&str, &str)],
-        timeout: Duration,
-    ) -> anyhow::Result<ProgramRun>;
+    /// variables, killed after [`PROGRAM_TIMEOUT`].
+    fn run(&self, program: &str, args: &[&str], env: &[(&str, &str)])
+        -> anyhow::Result<ProgramRun>;
 
     /// Where a Windows path (`C:\...`) is for this process: the prefix's folder under Wine, the
     /// path itself natively.
@@ -109,7 +104,7 @@ pub trait Machine {
     /// The Windows version `cmd /c ver` prints, e.g. `6.1.7601` for Windows 7 SP1.
     fn windows_version(&self) -> anyhow::Result<String> {
         let output = self
-            .run("cmd", &["/c", "ver"], &[], PROGRAM_TIMEOUT)?
+            .run("cmd", &["/c", "ver"], &[])?
             .success("cmd /c ver")?;
         parse_ver(&output.stdout)
     }

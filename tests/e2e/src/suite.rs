@@ -520,7 +520,7 @@ pub fn run_probe(
 ) -> anyhow::Result<ProbeReport> {
     let exe = machine.windows_path(probe)?;
     let output = machine
-        .run(&exe, args, env, crate::machine::PROGRAM_TIMEOUT)?
+        .run(&exe, args, env)?
         .success("sspr-com-probe.exe")?;
     Ok(ProbeReport::parse(&output.stdout))
 }

@@ -4,11 +4,10 @@
 //! noise left out); nothing here is new Wine behaviour.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::machine::{Machine, ProgramRun};
+use crate::machine::{Machine, ProgramRun, PROGRAM_TIMEOUT};
 use crate::msiexec::{Msiexec, MsiexecRun};
 use crate::process;
 use crate::registry::{RegTree, RegValue, RegView};
@@ -97,14 +96,13 @@ impl Machine for WinePrefix {
         program: &str,
         args: &[&str],
         env: &[(&str, &str)],
-        timeout: Duration,
     ) -> anyhow::Result<ProgramRun> {
         let mut command = self.command("wine");
         command.arg(program).args(args);
         for (name, value) in env {
             command.env(name, value);
         }
-        let finished = process::run(command, timeout)?;
+        let finished = process::run(command, PROGRAM_TIMEOUT)?;
         let exit_code = finished
             .status
             .code()

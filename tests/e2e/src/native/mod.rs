@@ -17,7 +17,7 @@ use anyhow::Context as _;
 
 pub use msi_database::open_package;
 
-use crate::machine::{Machine, ProgramRun};
+use crate::machine::{Machine, ProgramRun, PROGRAM_TIMEOUT};
 use crate::msiexec::{Msiexec, MsiexecRun};
 use crate::registry::{RegTree, RegValue, RegView};
 use crate::snapshot::{MachineSnapshot, SnapshotDiff};
@@ -106,10 +106,9 @@ impl Machine for NativeMachine {
         program: &str,
         args: &[&str],
         env: &[(&str, &str)],
-        timeout: Duration,
     ) -> anyhow::Result<ProgramRun> {
         let command_line = crate::machine::command_line(program, args);
-        process::run(&command_line, env, timeout, &self.scratch)
+        process::run(&command_line, env, PROGRAM_TIMEOUT, &self.scratch)
     }
 
     fn host_path(&self, windows: &str) -> anyhow::Result<PathBuf> {

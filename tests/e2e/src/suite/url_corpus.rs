@@ -4,7 +4,7 @@
 
 use sspr_url_policy::corpus::{Expect, CORPUS, PORTAL_URL};
 
-use crate::machine::{Machine, PROGRAM_TIMEOUT};
+use crate::machine::Machine;
 
 /// What the host must print first and exit with for an expected verdict.
 fn expected_answer(expected: Expect) -> (String, u32) {
@@ -24,7 +24,7 @@ pub fn the_installed_host_gives_every_corpus_url_its_verdict(
     let mut wrong = Vec::new();
     let (mut allowed, mut denied) = (0, 0);
     for (url, expected) in CORPUS {
-        let run = machine.run(host, &[&portal, "--check-url", url], &[], PROGRAM_TIMEOUT)?;
+        let run = machine.run(host, &[&portal, "--check-url", url], &[])?;
         let (answer, exit) = expected_answer(*expected);
         if run.exit_code == exit && run.stdout.starts_with(&answer) {
             if exit == 0 {
