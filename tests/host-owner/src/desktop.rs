@@ -15,15 +15,20 @@ use windows::Win32::UI::WindowsAndMessaging::GetDesktopWindow;
 const DESKTOP_DEADLINE: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(250);
 
-/// Returns once the desktop window exists, with how long that took; an error naming the
-/// deadline if it never does.
-pub fn wait_for_desktop() -> Result<Duration, String> {
+/// Returns once the desktop window exists, printing `desktop_wait_ms=` when it was not there
+/// at once (Wine's desktop process was still starting); an error naming the deadline if it
+/// never appears.
+pub fn wait_for_desktop() -> Result<(), String> {
     let start = Instant::now();
     loop {
         // SAFETY: no arguments; returns a handle or null.
         let desktop = unsafe { GetDesktopWindow() };
         if !desktop.is_invalid() {
-            return Ok(start.elapsed());
+            let waited = start.elapsed();
+            if !waited.is_zero() {
+                println!("desktop_wait_ms={}", waited.as_millis());
+            }
+            return Ok(());
         }
         if start.elapsed() >= DESKTOP_DEADLINE {
             return Err(format!(

@@ -38,14 +38,9 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    match sspr_host_owner::wait_for_desktop() {
-        // Named when it was not there at once: Wine's desktop process was still starting.
-        Ok(waited) if !waited.is_zero() => println!("desktop_wait_ms={}", waited.as_millis()),
-        Ok(_) => {}
-        Err(error) => {
-            println!("error=the owner window cannot be created: {error}");
-            return 1;
-        }
+    if let Err(error) = sspr_host_owner::wait_for_desktop() {
+        println!("error=the owner window cannot be created: {error}");
+        return 1;
     }
     let owner = match create_owner() {
         Ok(owner) => owner,

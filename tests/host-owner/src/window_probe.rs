@@ -174,14 +174,9 @@ mod probe {
                 return 2;
             }
         };
-        match sspr_host_owner::wait_for_desktop() {
-            // Named when it was not there at once: Wine's desktop process was still starting.
-            Ok(waited) if !waited.is_zero() => println!("desktop_wait_ms={}", waited.as_millis()),
-            Ok(_) => {}
-            Err(error) => {
-                println!("error={error}");
-                return 2;
-            }
+        if let Err(error) = sspr_host_owner::wait_for_desktop() {
+            println!("error={error}");
+            return 2;
         }
         // What the host plans from the installed settings, with the same policy.
         let settings = session::settings();
