@@ -15,7 +15,7 @@ use anyhow::ensure;
 pub use crate::suite::registered_products;
 pub use crate::suite::PROVIDER_FIELDS;
 pub use crate::suite::{
-    assert_not_installed, expected_probe_report_with_link, InstallDir, Settings,
+    assert_not_installed, expected_probe_report_with_link, install_dir, InstallDir, Settings,
 };
 
 /// What a test returns.
@@ -34,17 +34,6 @@ pub fn package(release: Release, arch: Arch) -> anyhow::Result<Package> {
 /// A fresh 64-bit prefix for the test `name`.
 pub fn prefix64(name: &str) -> anyhow::Result<WinePrefix> {
     WinePrefix::new(name, WineArch::Win64)
-}
-
-/// The product's install folder in `prefix` (`C:\Program Files\SsprWindowsLogon`).
-pub fn install_dir(prefix: &WinePrefix) -> InstallDir {
-    InstallDir {
-        windows: r"C:\Program Files\SsprWindowsLogon".to_owned(),
-        host: prefix
-            .drive_c()
-            .join("Program Files")
-            .join("SsprWindowsLogon"),
-    }
 }
 
 /// Wine's part of a refusal by a launch condition, after the shared check

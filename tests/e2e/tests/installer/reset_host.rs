@@ -46,7 +46,7 @@ pub(crate) fn installed(
 ) -> anyhow::Result<(WinePrefix, InstallDir)> {
     let prefix = common::prefix64(name)?;
     prefix.install(&common::package(Release::Current, Arch::X64)?, properties)?;
-    let dir = common::install_dir(&prefix);
+    let dir = common::install_dir(&prefix)?;
     Ok((prefix, dir))
 }
 

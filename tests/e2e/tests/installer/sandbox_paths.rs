@@ -25,7 +25,7 @@ const INSTALL_FAILURE: u32 = 1603;
 pub fn an_existing_collect_folder_is_refused_and_nothing_is_written() -> TestResult {
     let prefix = common::prefix64("collect-existing")?;
     prefix.install(&common::package(Release::Current, Arch::X64)?, &[])?;
-    let dir = common::install_dir(&prefix);
+    let dir = common::install_dir(&prefix)?;
     let planted = prefix.drive_c().join("sspr-ticket");
     std::fs::create_dir(&planted)?;
     let finished = prefix.wine(&[
@@ -55,7 +55,7 @@ pub fn a_user_writable_host_folder_is_refused() -> TestResult {
         &common::package(Release::Current, Arch::X64)?,
         &[("ENABLELOGGING", "1")],
     )?;
-    let dir = common::install_dir(&prefix);
+    let dir = common::install_dir(&prefix)?;
     let mut mode = std::fs::metadata(&dir.host)?.permissions();
     mode.set_mode(mode.mode() | 0o002);
     std::fs::set_permissions(&dir.host, mode)?;

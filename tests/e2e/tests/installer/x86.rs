@@ -76,7 +76,7 @@ pub fn x86_package_installs_cleanly_in_32bit_prefix() -> SkippableResult {
     let probe = common::config()?.probe(Arch::X86);
     assert_eq!(
         prefix.run_probe(probe)?,
-        common::expected_probe_report(&common::install_dir(&prefix), 32)
+        common::expected_probe_report(&common::install_dir(&prefix)?, 32)
     );
     prefix.uninstall(&x86)?;
     let diff = snapshot::diff(&before, &prefix.snapshot()?);
